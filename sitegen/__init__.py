@@ -1,0 +1,1 @@
+"""sitegen: static sites for government-affairs openness (政务公开)."""
