@@ -1,0 +1,125 @@
+"""The `sitegen` command: parse arguments, run a command, print problems, return the exit code.
+
+Exit codes: 0 built/checked, 1 content errors, 2 usage or configuration errors, 3 a bug in sitegen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .build import BuildOptions, BuildReport, build
+from .diagnostics import count, format_github, format_json, format_text
+from .theme import ThemeError
+from .write import OutputError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"sitegen: 参数错误：{message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sitegen",
+        description="把 content/ 中的 YAML 与 Markdown 生成政务公开静态网站。",
+        epilog="退出码：0 成功；1 内容有错误；2 参数或配置错误；3 sitegen 自身缺陷。",
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    b = commands.add_parser("build", help="生成网站到 output/", description="校验全部内容并生成网站；有错误时不改动已发布的输出。")
+    _site_arguments(b)
+    b.add_argument("--output", "-o", type=Path, help="输出目录（默认：SITE_DIR/output）")
+    b.add_argument("--base-url", help="覆盖 site.yaml 的 base_url，如 https://www.example.gov.cn/zwgk/")
+    b.add_argument("--strict", action="store_true", help="把警告当作错误（CI 中推荐）")
+
+    c = commands.add_parser("check", help="只校验，不写任何文件", description="做 build 的全部校验，但不写任何文件。")
+    _site_arguments(c)
+    c.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="问题的输出格式：text（默认）、json（机器可读）、github（GitHub Actions 注释）")
+    c.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
+    c.add_argument("--strict", action="store_true", help="把警告当作错误")
+    return parser
+
+
+def _site_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="站点目录，其中有 content/（默认：当前目录）")
+    parser.add_argument("--build-date", type=_date, metavar="YYYY-MM-DD",
+                        help="按此日期生成（区分将来与已过的接访等）；默认取 SOURCE_DATE_EPOCH 或今天")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，如 2026-01-28，而不是 “{text}”") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return EXIT_USAGE
+    try:
+        return _run(args, sys.stdout, sys.stderr)
+    except (ThemeError, OutputError) as exc:
+        print(f"sitegen: 错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("sitegen: 已中断，已发布的输出未改动", file=sys.stderr)
+        return 130
+    except Exception:  # a bug in sitegen, never the editor's fault
+        print("sitegen: 内部错误——这是 sitegen 的缺陷，不是内容的问题；已发布的输出未改动。"
+              "请把以下信息报告给维护者：", file=sys.stderr)
+        print(traceback.format_exc(limit=-3), file=sys.stderr)
+        return EXIT_BUG
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    site_dir: Path = args.site_dir
+    if not (site_dir / "content").is_dir():
+        print(f"sitegen: 错误：{site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
+              file=err)
+        return EXIT_USAGE
+    writing = args.command == "build"
+    options = BuildOptions(
+        site_dir=site_dir,
+        output=(args.output if writing and args.output else site_dir / "output"),
+        base_url=args.base_url,
+        strict=args.strict,
+        build_date=args.build_date,
+        write=writing,
+    )
+    report = build(options)
+    fmt = getattr(args, "format", "text")
+    if fmt == "json":
+        print(format_json(report.diagnostics), file=out)
+    else:
+        for diagnostic in report.diagnostics:
+            print(format_github(diagnostic) if fmt == "github" else format_text(diagnostic), file=err)
+    print(_summary(report, writing), file=err)
+    return EXIT_OK if report.ok else EXIT_CONTENT
+
+
+def _summary(report: BuildReport, writing: bool) -> str:
+    errors, warnings = count(report.diagnostics)
+    took = f"用时 {report.seconds:.2f} 秒"
+    if not report.ok:
+        tail = "已发布的输出未改动" if writing else "未写入任何文件"
+        return f"失败：{errors} 个错误，{warnings} 个警告；{tail}。{took}"
+    if writing:
+        return (f"完成：生成 {report.pages} 个页面（写入 {report.written} 个文件，"
+                f"{report.unchanged} 个未变），{warnings} 个警告，{took}")
+    return f"检查通过：{report.pages} 个页面，{warnings} 个警告，{took}"

@@ -1,0 +1,129 @@
+"""Render every planned page through the theme's templates into HTML bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import models as m
+from .artifacts import Artifact
+from .diagnostics import Diagnostic, Location, Severity
+from .graph import Site
+from .markdown import Heading, render_markdown
+from .routes import Plan, Route, Urls
+from .theme import Theme
+
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A record's Markdown body, rendered."""
+
+    html: Markup
+    headings: tuple[Heading, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    artifacts: tuple[Artifact, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined: a missing value fails the build, never a blank."""
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(theme.templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    static = {f.name: urls.url("assets/" + f.fingerprinted) for f in theme.static}
+    env.globals.update(
+        site=site,
+        config=site.config,
+        t=theme.strings,
+        build_date=site.build_date,
+        url=urls.url,
+        url_of=urls.of,
+        absolute_url=urls.absolute,
+        asset=static.__getitem__,
+    )
+    env.filters.update(cn_date=cn_date, weekday=weekday, iso=_iso)
+    return env
+
+
+def cn_date(value: dt.date | None) -> str:
+    """2026-01-28 -> 2026年1月28日."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def weekday(value: dt.date) -> str:
+    return "周" + WEEKDAYS[value.weekday()]
+
+
+def _iso(value: dt.date) -> str:
+    return value.isoformat()
+
+
+def render_body(markdown: m.Markdown, path: str, urls: Urls, problems: list[Diagnostic]) -> Body:
+    """Render a Markdown body; its link problems become diagnostics at the file's own lines."""
+    result = render_markdown(markdown.text, urls.resolve)
+    for problem in result.problems:
+        problems.append(Diagnostic(
+            Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),
+            problem.message, problem.hint, "markdown.link",
+            source_line=_line(markdown.text, problem.line),
+        ))
+    return Body(Markup(result.html), result.headings)
+
+
+def _line(text: str, line: int) -> str:
+    lines = text.split("\n")
+    return lines[line - 1] if 1 <= line <= len(lines) else ""
+
+
+def render_pages(site: Site, plan: Plan, theme: Theme, *, extra_head: str = "") -> Rendered:
+    env = make_environment(theme, plan.urls, site)
+    problems: list[Diagnostic] = []
+    artifacts: list[Artifact] = []
+    for route in plan.routes:
+        html = render_page(route, env, plan.urls, problems)
+        if html is None:
+            continue
+        if extra_head:
+            html = html.replace("</head>", extra_head + "</head>", 1)
+        artifacts.append(Artifact(route.output, html.encode("utf-8")))
+    return Rendered(tuple(artifacts), tuple(problems))
+
+
+def render_page(route: Route, env: jinja2.Environment, urls: Urls, problems: list[Diagnostic]) -> str | None:
+    record = route.record
+    body = None
+    if record is not None and isinstance(getattr(record, "body", None), m.Markdown):
+        body = render_body(record.body, record.origin.path, urls, problems)
+    try:
+        return env.get_template(route.template).render(page=route, record=record, body=body)
+    except jinja2.TemplateError as exc:
+        problems.append(_template_problem(route, exc))
+        return None
+
+
+def _template_problem(route: Route, exc: jinja2.TemplateError) -> Diagnostic:
+    """A theme bug (or a value a template did not expect): reported at the record, not as a traceback."""
+    where = route.origin or m.Origin("themes/default/templates/" + route.template, 0)
+    line = getattr(exc, "lineno", None) or 0
+    return Diagnostic(
+        Severity.ERROR, Location(where.path, where.line, 1),
+        f"页面 /{route.path} 渲染失败（模板 {route.template}{f' 第 {line} 行' if line else ''}）：{exc}",
+        "这通常是主题模板的问题；如果刚修改了主题，请检查该模板", "render.template")
+
+

@@ -1,0 +1,145 @@
+"""Plan every page of the site — the only place that knows URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import models as m
+from .diagnostics import Diagnostic, Location, Severity
+from .graph import Site
+
+# folder -> the URL section of its records (records of a kind live at /SECTION/SLUG/)
+SECTIONS = {
+    "departments": "departments",
+    "procedures": "procedures",
+    "leaders": "leaders",
+    "policies": "policies",
+    "halls": "halls",
+    "notices": "notices",
+}
+_RECORD_FOLDERS = {
+    m.Department: "departments", m.Procedure: "procedures", m.Leader: "leaders",
+    m.Policy: "policies", m.Hall: "halls", m.Notice: "notices", m.Page: "pages",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One page: where it is written, which template renders it, and what it shows."""
+
+    path: str  # site path without the base path: "" (home), "departments/office/", "404.html"
+    template: str
+    title: str
+    record: Any = None  # the record a record page shows
+    origin: m.Origin | None = None
+
+    @property
+    def output(self) -> str:
+        """The file under output/."""
+        return self.path + "index.html" if self.path == "" or self.path.endswith("/") else self.path
+
+    @property
+    def in_sitemap(self) -> bool:
+        return self.path != "404.html"
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    """Builds every internal URL; all carry base_url's path."""
+
+    base_path: str  # "/" or "/zwgk/"
+    base_url: str
+    by_slug: dict[str, dict[str, Any]]
+    paths: frozenset[str]  # every planned page's site path
+
+    def url(self, path: str) -> str:
+        """A site path ("/procedures/", "procedures/") as a root-relative URL with the base path."""
+        return self.base_path + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def of(self, record: Any) -> str:
+        return self.url(record_path(record))
+
+    def resolve(self, target: str) -> str | None:
+        """A Markdown link target (`@procedures/id-card`, `/procedures/id-card/`, `/files/a.pdf`, `/`),
+        or None when nothing is published there."""
+        if target.startswith("@"):
+            folder, _, slug = target[1:].partition("/")
+            record = self.by_slug.get(folder, {}).get(slug.strip("/"))
+            if record is None or folder == "files":
+                return None
+            return self.of(record)
+        if target.startswith("/files/"):
+            name = target[len("/files/"):]
+            return self.url(target) if name in self.by_slug["files"] else None
+        path = target.lstrip("/")
+        if path and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+            path += "/"
+        return self.url(path) if path in self.paths else None
+
+
+def record_path(record: Any) -> str:
+    folder = _RECORD_FOLDERS[type(record)]
+    if folder == "pages":
+        return f"{record.slug}/"
+    return f"{SECTIONS[folder]}/{record.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    routes: tuple[Route, ...]
+    urls: Urls
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def plan_routes(site: Site) -> Plan:
+    routes: list[Route] = [
+        Route("", "home.html", site.config.title),
+        Route("departments/", "departments.html", "机构职能"),
+        Route("directory/", "directory.html", "职责与联系电话一览"),
+        Route("procedures/", "procedures.html", "办事指南"),
+        Route("leaders/", "leaders.html", "领导信息"),
+        Route("receptions/", "receptions.html", "领导接访安排"),
+        Route("policies/", "policies.html", "政策文件"),
+        Route("halls/", "halls.html", "服务大厅"),
+        Route("notices/", "notices.html", "通知公告"),
+        Route("404.html", "404.html", "页面未找到"),
+    ]
+    for template, records in (
+        ("department.html", site.departments), ("procedure.html", site.procedures),
+        ("leader.html", site.leaders), ("policy.html", site.policies), ("hall.html", site.halls),
+        ("notice.html", site.notices), ("page.html", site.pages),
+    ):
+        for record in records:
+            title = getattr(record, "title", None) or record.name
+            routes.append(Route(record_path(record), template, title, record, record.origin))
+
+    problems: list[Diagnostic] = []
+    claimed: dict[str, Route] = {}
+    unique: list[Route] = []
+    for route in routes:
+        first = claimed.get(route.output)
+        if first is not None:
+            problems.append(_collision(route, first))
+            continue
+        claimed[route.output] = route
+        unique.append(route)
+    paths = frozenset(r.path for r in unique)
+    urls = Urls(site.config.base_path, site.config.base_url, site.by_slug, paths)
+    ordered = tuple(sorted(unique, key=lambda r: r.output))
+    return Plan(ordered, urls, tuple(problems))
+
+
+def _collision(route: Route, first: Route) -> Diagnostic:
+    where = route.origin or first.origin
+    other = first.origin.path if first.origin else f"站点自带的 /{first.path} 页面"
+    return Diagnostic(
+        Severity.ERROR,
+        Location(where.path if where else "content", where.line if where else 0, 1 if where else 0),
+        f"两处内容会生成同一个网址 /{route.path}：{where.path if where else ''} 与 {other}",
+        "给其中一个文件改名，使网址不再重复（免费页面不能与栏目同名，如 departments、procedures）",
+        "route.collision",
+    )

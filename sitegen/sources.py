@@ -1,0 +1,180 @@
+"""Walk content/ and read every source file as text — the only stage that reads content from disk."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, Reporter, Severity
+from .fields import is_slug
+from .models import Asset
+from .schema import KINDS
+
+SITE_FILE = "site.yaml"
+FILES_FOLDER = "files"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str  # relative to the site dir, "/" separators: "content/procedures/gongan/huzhao.md"
+    folder: str  # the kind's folder ("procedures"), or "" for site.yaml
+    slug: str
+    text: str  # decoded, BOM removed, line endings normalised to "\n"
+    digest: str  # of the raw bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    site: SourceFile | None
+    records: tuple[SourceFile, ...]  # sorted by path
+    assets: tuple[Asset, ...]  # sorted by name
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def load_sources(site_dir: Path) -> Sources:
+    content = site_dir / "content"
+    problems: list[Diagnostic] = []
+
+    def problem(rel: str, message: str, hint: str, code: str, severity: Severity = Severity.ERROR) -> None:
+        problems.append(Diagnostic(severity, Location(rel), message, hint, code))
+
+    site: SourceFile | None = None
+    site_path = content / SITE_FILE
+    if site_path.is_file() and _inside(site_path, content):
+        site = _read(site_path, "content/" + SITE_FILE, "", "site", problems)
+    else:
+        problem("content/" + SITE_FILE, "找不到站点配置文件 content/site.yaml",
+                "在 content/ 下新建 site.yaml，至少写 title、base_url、organization 和 identity", "source.site")
+
+    records: list[SourceFile] = []
+    assets: list[Asset] = []
+    for path in _walk(content, problems):
+        rel_in_content = path.relative_to(content).as_posix()
+        rel = "content/" + rel_in_content
+        top, _, rest = rel_in_content.partition("/")
+        if not rest:
+            if rel_in_content not in (SITE_FILE, "holidays.yaml"):
+                problem(rel, f"content/ 下的文件 “{rel_in_content}” 不属于任何内容类型，已忽略",
+                        "内容文件放在 departments/、procedures/ 等文件夹中", "source.unknown",
+                        Severity.WARNING)
+            continue
+        if top == FILES_FOLDER:
+            assets.append(_asset(path, rest))
+            continue
+        kind = KINDS.get(top)
+        if kind is None:
+            problem(rel, f"未知的内容文件夹 “{top}/”，其中的文件已忽略",
+                    "可用的文件夹：" + "、".join([*KINDS, FILES_FOLDER]), "source.unknown", Severity.WARNING)
+            continue
+        suffixes = (".md",) if kind.markdown else YAML_SUFFIXES
+        if path.suffix not in suffixes:
+            problem(rel, f"{top}/ 里的文件应以 {' 或 '.join(suffixes)} 结尾，此文件已忽略",
+                    f"把文件改名为 {path.stem}{suffixes[0]}", "source.suffix", Severity.WARNING)
+            continue
+        slug = path.stem
+        if not is_slug(slug):
+            problem(rel, f"文件名 “{path.name}” 不能用作网址",
+                    f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(slug)}{path.suffix}", "source.slug")
+            continue
+        source = _read(path, rel, top, slug, problems)
+        if source is not None:
+            records.append(source)
+    return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
+                   tuple(sorted(assets, key=lambda a: a.name)), tuple(problems))
+
+
+def _walk(content: Path, problems: list[Diagnostic]) -> list[Path]:
+    """Every regular file under content/, sorted; symlinks that leave content/ are refused."""
+    found: list[Path] = []
+    if not content.is_dir():
+        return found
+    for root, dirs, files in os.walk(content, followlinks=False):
+        base = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in list(dirs):
+            path = base / name
+            if path.is_symlink():
+                dirs.remove(name)
+                _refuse_link(path, content, problems)
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = base / name
+            if path.is_symlink() and not _inside(path, content):
+                _refuse_link(path, content, problems)
+            elif path.is_file():
+                found.append(path)
+    return found
+
+
+def _refuse_link(path: Path, content: Path, problems: list[Diagnostic]) -> None:
+    rel = "content/" + path.relative_to(content).as_posix()
+    problems.append(Diagnostic(
+        Severity.ERROR, Location(rel), "不允许使用符号链接（软链接）：sitegen 只读取 content/ 里的真实文件",
+        "把文件本身复制到 content/ 中，删除这个链接", "source.symlink"))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _read(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic]) -> SourceFile | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件：{exc.strerror}",
+                                   "检查文件权限", "source.read"))
+        return None
+    text = decode(raw, rel, problems)
+    if text is None:
+        return None
+    return SourceFile(rel, folder, slug, text, hashlib.sha256(raw).hexdigest())
+
+
+def decode(raw: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
+    """UTF-8 with or without a BOM, any line endings; other encodings are refused with the line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        guess = "，看起来是 GBK/GB18030 编码" if _is_gb18030(raw) else ""
+        report = Reporter(rel)
+        report.error(line, column, f"文件不是 UTF-8 编码{guess}（第 {exc.start + 1} 个字节无法识别）",
+                     "用编辑器“另存为”UTF-8 编码（如记事本选 UTF-8，VS Code 右下角选 “通过编码保存 → UTF-8”）",
+                     "source.encoding")
+        problems.extend(report.diagnostics)
+        return None
+    if "\x00" in text:
+        problems.append(Diagnostic(Severity.ERROR, Location(rel), "文件含有空字符（\\0），不是文本文件",
+                                   "内容文件应为纯文本 UTF-8", "source.encoding"))
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_gb18030(raw: bytes) -> bool:
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _asset(path: Path, name: str) -> Asset:
+    raw = path.read_bytes()
+    return Asset(name, str(path), len(raw), hashlib.sha256(raw).hexdigest())
+
+
+def _suggest_slug(stem: str) -> str:
+    ascii_part = "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in stem.lower())
+    slug = "-".join(part for part in ascii_part.split("-") if part)
+    return slug or "my-page"

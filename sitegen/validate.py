@@ -1,0 +1,214 @@
+"""Turn source files into typed records, collecting every problem with its file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import models as m
+from .diagnostics import Diagnostic, Reporter
+from .schema import KINDS, SESSION, SITE, Kind, parse_mapping, references, session_id, site_config
+from .sources import SourceFile, Sources
+from .yamlfile import Map, Node, Scalar, Seq, kind_name, parse_yaml, split_front_matter
+
+
+@dataclass(frozen=True, slots=True)
+class Records:
+    config: m.SiteConfig | None
+    departments: tuple[m.Department, ...]
+    procedures: tuple[m.Procedure, ...]
+    leaders: tuple[m.Leader, ...]
+    sessions: tuple[m.Session, ...]
+    policies: tuple[m.Policy, ...]
+    halls: tuple[m.Hall, ...]
+    notices: tuple[m.Notice, ...]
+    pages: tuple[m.Page, ...]
+    assets: tuple[m.Asset, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    # Every slug that has a source file, valid or not: a reference to a record that failed
+    # validation is not reported again as unknown.
+    attempted: dict[str, frozenset[str]]
+
+
+def validate(sources: Sources, base_url: str | None = None) -> Records:
+    diagnostics: list[Diagnostic] = list(sources.diagnostics)
+    config = None
+    if sources.site is not None:
+        report = Reporter(sources.site.path, sources.site.text)
+        values = _site_values(parse_yaml(sources.site.text, report), report)
+        if values is not None:
+            config = site_config(values, base_url)
+        diagnostics.extend(report.diagnostics)
+
+    by_folder: dict[str, list[Any]] = {folder: [] for folder in KINDS}
+    for source in sources.records:
+        report = Reporter(source.path, source.text)
+        by_folder[source.folder].extend(_records_of(source, KINDS[source.folder], report))
+        diagnostics.extend(report.diagnostics)
+
+    return Records(
+        config=config,
+        departments=tuple(by_folder["departments"]),
+        procedures=tuple(by_folder["procedures"]),
+        leaders=tuple(by_folder["leaders"]),
+        sessions=tuple(by_folder["receptions"]),
+        policies=tuple(by_folder["policies"]),
+        halls=tuple(by_folder["halls"]),
+        notices=tuple(by_folder["notices"]),
+        pages=tuple(by_folder["pages"]),
+        assets=sources.assets,
+        diagnostics=tuple(diagnostics),
+        attempted={
+            folder: frozenset(s.slug for s in sources.records if s.folder == folder) for folder in KINDS
+        },
+    )
+
+
+def _site_values(node: Node | None, report: Reporter) -> dict[str, Any] | None:
+    if node is None:
+        if not report.has_errors:
+            report.error(1, 1, "文件是空的", "至少写上必填字段，可运行 sitegen new 生成模板", "source.empty")
+        return None
+    return parse_mapping(node, SITE, "", report)
+
+
+def _records_of(source: SourceFile, kind: Kind, report: Reporter) -> list[Any]:
+    if kind.folder == "receptions":
+        return _sessions(source, report)
+    body = m.Markdown("", 1)
+    if kind.markdown:
+        front = split_front_matter(source.text, report)
+        if front is None:
+            return []
+        node = parse_yaml(front.yaml_text, report, line_offset=front.yaml_line)
+        body = m.Markdown(front.body, front.body_line)
+    else:
+        node = parse_yaml(source.text, report)
+    if node is None:
+        if not report.has_errors:
+            report.error(1, 1, "文件没有内容", "至少写上必填字段，可运行 sitegen new 生成模板", "source.empty")
+        return []
+    values = parse_mapping(node, kind.specs, "", report)
+    if values is None:
+        return []
+    assert isinstance(node, Map)
+    origin = m.Origin(source.path, node.line, references(node, kind))
+    record = _BUILDERS[kind.folder](source.slug, origin, values, body, node, report)
+    return [] if record is None else [record]
+
+
+def _sessions(source: SourceFile, report: Reporter) -> list[m.Session]:
+    node = parse_yaml(source.text, report)
+    if node is None:
+        return []
+    if not isinstance(node, Seq):
+        report.error(node.line, node.column, f"接访安排文件应为列表，实际是{kind_name(node)}",
+                     "每场接访以 “- leader: …” 开头，一场一项", "schema.type")
+        return []
+    sessions = []
+    for index, item in enumerate(node.items):
+        values = parse_mapping(item, SESSION, f"[{index + 1}]", report)
+        if values is None:
+            continue
+        assert isinstance(item, Map)
+        origin = m.Origin(source.path, item.line, references(item, KINDS["receptions"]))
+        session = _session(values, origin, item, report, f"[{index + 1}]")
+        if session is not None:
+            sessions.append(session)
+    return sessions
+
+
+def _session(values: dict[str, Any], origin: m.Origin, node: Map, report: Reporter, where: str) -> m.Session | None:
+    status = values["status"]
+    ok = True
+    if status in ("cancelled", "postponed") and values["reason"] is None:
+        _error_at(node, "status", report, f"{where} 取消或延期的接访必须写明原因（reason）",
+                  "添加一行 `reason: …`，说明取消或延期的原因", "session.reason")
+        ok = False
+    if values["new_date"] is not None and status != "postponed":
+        _error_at(node, "new_date", report, f"{where} 只有延期（postponed）的接访才能写 new_date",
+                  "把 status 改为 postponed，或删去 new_date", "session.new-date")
+        ok = False
+    if not ok:
+        return None
+    session_key = values["id"] or session_id(values["leader"], values["date"], values["time"].start)
+    return m.Session(id=session_key, origin=origin, **{k: v for k, v in values.items() if k != "id"})
+
+
+def _error_at(node: Map, key: str, report: Reporter, message: str, hint: str, code: str) -> None:
+    value = node.get(key)
+    line, column = (value.line, value.column) if value is not None else (node.line, node.column)
+    report.error(line, column, message, hint, code)
+
+
+def _department(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+                report: Reporter) -> m.Department | None:
+    return m.Department(slug=slug, origin=origin, **v)
+
+
+def _procedure(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+               report: Reporter) -> m.Procedure | None:
+    limits: m.TimeLimits = v["time_limit"]
+    statutory, promised = limits.statutory.days, limits.promised.days
+    if statutory is not None and promised is not None and promised > statutory:
+        limit_node = node.get("time_limit")
+        assert isinstance(limit_node, Map)
+        _error_at(limit_node, "promised", report,
+                  f"承诺时限 {promised} 个工作日长于法定时限 {statutory} 个工作日",
+                  "承诺时限不能超过法定时限；即办写 0", "procedure.time-limit")
+        return None
+    return m.Procedure(slug=slug, origin=origin, body=body, **v)
+
+
+def _leader(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+            report: Reporter) -> m.Leader | None:
+    return m.Leader(slug=slug, origin=origin, **v)
+
+
+def _policy(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+            report: Reporter) -> m.Policy | None:
+    if v["superseded_by"] is not None and v["status"] not in ("已修订", "已废止"):
+        _error_at(node, "superseded_by", report,
+                  f"只有“已修订”或“已废止”的文件才能写 superseded_by（当前状态：{v['status']}）",
+                  "把 status 改为 已修订 或 已废止，或删去 superseded_by", "policy.superseded")
+        return None
+    if v["published"] is None:
+        v = {**v, "published": v["issued"]}
+    if v["published"] < v["issued"]:
+        _error_at(node, "published", report, "发布日期早于成文日期",
+                  "published 是发布日期，应不早于 issued（成文日期）", "policy.dates")
+        return None
+    return m.Policy(slug=slug, origin=origin, body=body, **v)
+
+
+def _hall(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+          report: Reporter) -> m.Hall | None:
+    return m.Hall(slug=slug, origin=origin, **v)
+
+
+def _notice(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+            report: Reporter) -> m.Notice | None:
+    if v["expires"] is not None and v["expires"] < v["date"]:
+        _error_at(node, "expires", report, "过期日期早于发布日期",
+                  "expires 是公告从首页撤下的日期，应晚于 date", "notice.dates")
+        return None
+    return m.Notice(slug=slug, origin=origin, body=body, **v)
+
+
+def _page(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
+          report: Reporter) -> m.Page | None:
+    return m.Page(slug=slug, origin=origin, body=body, **v)
+
+
+_Builder = Callable[[str, m.Origin, dict[str, Any], m.Markdown, Map, Reporter], Any]
+_BUILDERS: dict[str, _Builder] = {
+    "departments": _department,
+    "procedures": _procedure,
+    "leaders": _leader,
+    "policies": _policy,
+    "halls": _hall,
+    "notices": _notice,
+    "pages": _page,
+}
+

@@ -1,0 +1,194 @@
+"""Publish artifacts atomically: build a complete new tree beside the output, then swap it in.
+
+The published output is never half-written: a failed or killed build leaves the previous
+tree byte for byte as it was. Files whose bytes did not change are hard-linked from the
+previous tree, so their mtimes stay and rsync deploys stay small. Nothing outside the output
+and its sibling staging folders is ever written or deleted.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .artifacts import Artifact, Copy, Output
+
+MARKER = ".sitegen-manifest.json"
+
+
+class OutputError(Exception):
+    """The output directory cannot be used or written (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    written: int  # files whose bytes changed or are new
+    unchanged: int  # files carried over from the previous tree
+
+
+def check_output_dir(output: Path, site_dir: Path) -> None:
+    """Refuse an output that would overwrite something that is not a sitegen build."""
+    out, site = output.resolve(), site_dir.resolve()
+    content = site / "content"
+    if out == Path(out.anchor):
+        raise OutputError(f"输出目录不能是根目录 {out}")
+    if out == site or out in site.parents:
+        raise OutputError(f"输出目录 {output} 是站点目录本身或其上级目录，构建会覆盖源文件")
+    if out == content or content in out.parents:
+        raise OutputError(f"输出目录 {output} 位于 content/ 之内，请换一个目录（默认是 output/）")
+    if (site / "themes") in out.parents or out == site / "themes":
+        raise OutputError(f"输出目录 {output} 位于 themes/ 之内，请换一个目录")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"输出路径 {output} 已存在且不是目录")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise OutputError(
+            f"输出目录 {output} 不是空目录，也不是 sitegen 生成的，为免误删其中文件，拒绝写入"
+        )
+
+
+def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
+    """Write every output into a new tree and swap it in place of `output`."""
+    output = output.absolute()
+    parent = output.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _lock(parent / f".{output.name}.sitegen-lock"):
+        _recover(output)
+        previous = _read_manifest(output)
+        staging = parent / f".{output.name}.sitegen-new"
+        if staging.exists():
+            shutil.rmtree(staging)  # left by a killed build: ours, never published
+        staging.mkdir()
+        try:
+            result, manifest = _fill(staging, outputs, output, previous)
+            (staging / MARKER).write_text(
+                json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
+            )
+            _fsync_tree_root(staging)
+            _swap_in(staging, output)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(f"写入输出目录失败：{exc.strerror or exc}（{exc.filename or output}）") from exc
+        return result
+
+
+def _fill(
+    staging: Path, outputs: Sequence[Output], output: Path, previous: dict[str, str]
+) -> tuple[WriteResult, dict[str, str]]:
+    written = unchanged = 0
+    manifest: dict[str, str] = {}
+    made_dirs: set[Path] = set()
+    for item in outputs:
+        rel = _safe_relative(item.path)
+        target = staging / rel
+        if target.parent not in made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(target.parent)
+        digest = item.digest if isinstance(item, Copy) else _digest(item.data)
+        manifest[item.path] = digest
+        old = output / rel
+        if previous.get(item.path) == digest and old.is_file() and not old.is_symlink():
+            try:
+                os.link(old, target)
+                unchanged += 1
+                continue
+            except OSError:
+                pass  # another filesystem, or links not allowed: write it instead
+        if isinstance(item, Artifact):
+            target.write_bytes(item.data)
+        else:
+            shutil.copyfile(item.source, target)
+        written += 1
+    return WriteResult(written, unchanged), manifest
+
+
+def _safe_relative(path: str) -> PurePosixPath:
+    rel = PurePosixPath(path)
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise OutputError(f"拒绝写入输出目录之外的路径：{path}")
+    return rel
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(output: Path) -> dict[str, str]:
+    try:
+        data = json.loads((output / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Exchange the two trees in one atomic rename where the system allows it."""
+    old = output.parent / f".{output.name}.sitegen-old"
+    if old.exists():
+        shutil.rmtree(old)
+    if output.exists():
+        if _exchange(staging, output):
+            shutil.rmtree(staging)  # now holds the previous tree
+            return
+        os.rename(output, old)  # fallback: a moment with no output; _recover() mends a kill here
+        os.rename(staging, output)
+        shutil.rmtree(old)
+    else:
+        os.rename(staging, output)
+
+
+def _recover(output: Path) -> None:
+    """A build killed between the two renames of the fallback left the previous tree aside."""
+    old = output.parent / f".{output.name}.sitegen-old"
+    if old.is_dir() and not output.exists():
+        os.rename(old, output)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): Linux swaps two directories atomically."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _fsync_tree_root(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """One build at a time per output: a second one waits instead of mixing two trees."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
