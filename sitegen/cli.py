@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    b = commands.add_parser("build", help="生成网站到 output/", description="校验全部内容并生成网站；有错误时不改动已发布的输出。")
+    b = commands.add_parser(
+        "build", help="生成网站到 output/", description="校验全部内容并生成网站；有错误时不改动已发布的输出。"
+    )
     _site_arguments(b)
     b.add_argument("--output", "-o", type=Path, help="输出目录（默认：SITE_DIR/output）")
     b.add_argument("--base-url", help="覆盖 site.yaml 的 base_url，如 https://www.example.gov.cn/zwgk/")

@@ -10,7 +10,8 @@ import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from enum import Enum
+from typing import Any, Final, Generic, TypeVar
 
 from .diagnostics import Reporter
 from .values.errors import ValueProblem
@@ -19,18 +20,19 @@ from .yamlfile import Map, Node, Scalar, Seq, kind_name
 T = TypeVar("T")
 
 
-class _Invalid:
-    def __repr__(self) -> str:
-        return "INVALID"
+class Invalid(Enum):
+    """The one marker for “this value had a problem, already reported”."""
+
+    INVALID = "INVALID"
 
 
-INVALID: Any = _Invalid()
+INVALID: Final = Invalid.INVALID
 
 
 class Field(Generic[T]):
     """Parses one node; reports at the node and returns INVALID when it cannot."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> T:
+    def parse(self, node: Node, where: str, report: Reporter) -> T | Invalid:
         raise NotImplementedError
 
 
@@ -50,14 +52,14 @@ def _scalar(node: Node, where: str, report: Reporter, expected: str) -> Scalar |
 class Text(Field[str]):
     """Any text, exactly as written (a number, a time or NO stay text)."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> str:
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
         scalar = _scalar(node, where, report, "文字")
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         value = scalar.value.strip()
         if not value:
             report.error(scalar.line, scalar.column, f"{where} 不能为空", "请填写文字", "schema.empty")
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         return value
 
 
@@ -65,24 +67,24 @@ class Integer(Field[int]):
     def __init__(self, minimum: int | None = None) -> None:
         self.minimum = minimum
 
-    def parse(self, node: Node, where: str, report: Reporter) -> int:
+    def parse(self, node: Node, where: str, report: Reporter) -> int | Invalid:
         scalar = _scalar(node, where, report, "整数")
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         text = scalar.value.strip()
         if not re.fullmatch(r"[+-]?[0-9]+", text):
             report.error(
                 scalar.line, scalar.column, f"{where} 必须是整数，实际是 “{text}”",
                 "用阿拉伯数字书写，如 2", "schema.integer",
             )
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         value = int(text)
         if self.minimum is not None and value < self.minimum:
             report.error(
                 scalar.line, scalar.column, f"{where} 不能小于 {self.minimum}，实际是 {value}",
                 f"请填写不小于 {self.minimum} 的整数", "schema.range",
             )
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         return value
 
 
@@ -93,10 +95,10 @@ _FALSE = frozenset({"false", "False", "FALSE", "否"})
 class Boolean(Field[bool]):
     """YAML 1.2 core booleans (true/false) — `yes`, `no`, `on`, `off` are not booleans there."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> bool:
+    def parse(self, node: Node, where: str, report: Reporter) -> bool | Invalid:
         scalar = _scalar(node, where, report, "true 或 false")
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         if scalar.value in _TRUE:
             return True
         if scalar.value in _FALSE:
@@ -105,17 +107,17 @@ class Boolean(Field[bool]):
             scalar.line, scalar.column, f"{where} 只能是 true 或 false，实际是 “{scalar.value}”",
             "是写 true，否写 false", "schema.boolean",
         )
-        return INVALID  # type: ignore[no-any-return]
+        return INVALID
 
 
 class Choice(Field[str]):
     def __init__(self, choices: Sequence[str]) -> None:
         self.choices = tuple(choices)
 
-    def parse(self, node: Node, where: str, report: Reporter) -> str:
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
         scalar = _scalar(node, where, report, "以下之一：" + " / ".join(self.choices))
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         value = scalar.value.strip()
         if value in self.choices:
             return value
@@ -124,7 +126,7 @@ class Choice(Field[str]):
             did_you_mean(value, self.choices) + "可选值：" + " / ".join(self.choices),
             "schema.choice",
         )
-        return INVALID  # type: ignore[no-any-return]
+        return INVALID
 
 
 class Converted(Field[T]):
@@ -134,10 +136,10 @@ class Converted(Field[T]):
         self.convert = convert
         self.expected = expected
 
-    def parse(self, node: Node, where: str, report: Reporter) -> T:
+    def parse(self, node: Node, where: str, report: Reporter) -> T | Invalid:
         scalar = _scalar(node, where, report, self.expected)
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         try:
             return self.convert(scalar.value.strip())
         except ValueProblem as problem:
@@ -145,7 +147,7 @@ class Converted(Field[T]):
                 scalar.line, scalar.column, f"{where}：{problem.message}", problem.hint,
                 "schema.value",
             )
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
 
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -158,27 +160,27 @@ def is_slug(text: str) -> bool:
 class SlugRef(Field[str]):
     """A reference to another record by slug; whether it exists is checked when linking."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> str:
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
         scalar = _scalar(node, where, report, "另一条记录的文件名（不含扩展名）")
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         value = scalar.value.strip()
         if not is_slug(value):
             report.error(
                 scalar.line, scalar.column, f"{where} “{value}” 不是有效的文件名标识",
                 "只用小写字母、数字和连字符，如 id-card", "schema.slug",
             )
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         return value
 
 
 class WebUrl(Field[str]):
     """An http(s) URL; anything else (javascript:, data:, a bare host) is refused."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> str:
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
         scalar = _scalar(node, where, report, "网址")
         if scalar is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         value = scalar.value.strip()
         if re.fullmatch(r"https?://[^\s/?#<>\"'`\\]+[^\s<>\"'`\\]*", value):
             return value
@@ -187,7 +189,7 @@ class WebUrl(Field[str]):
             "只接受 http:// 或 https:// 开头的完整网址，如 https://zwfw.hubei.gov.cn/",
             "schema.url",
         )
-        return INVALID  # type: ignore[no-any-return]
+        return INVALID
 
 
 class ListOf(Field[tuple[T, ...]]):
@@ -198,26 +200,33 @@ class ListOf(Field[tuple[T, ...]]):
         self.single = single
         self.non_empty = non_empty
 
-    def parse(self, node: Node, where: str, report: Reporter) -> tuple[T, ...]:
+    def parse(self, node: Node, where: str, report: Reporter) -> tuple[T, ...] | Invalid:
         if self.single and isinstance(node, Scalar) and not node.is_null:
             value = self.item.parse(node, where, report)
-            return INVALID if value is INVALID else (value,)  # type: ignore[no-any-return]
+            return INVALID if value is INVALID else (value,)
         if not isinstance(node, Seq):
             if isinstance(node, Scalar) and node.is_null:
-                report.error(node.line, node.column, f"{where} 不能为空", "请在下一行用 “- ” 列出各项", "schema.empty")
+                report.error(
+                    node.line, node.column, f"{where} 不能为空", "请在下一行用 “- ” 列出各项", "schema.empty"
+                )
             else:
                 report.error(
                     node.line, node.column, f"{where} 应为列表，实际是{kind_name(node)}",
                     "每一项单独一行，以 “- ” 开头", "schema.type",
                 )
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         if self.non_empty and not node.items:
             report.error(node.line, node.column, f"{where} 至少要有一项", "每一项单独一行，以 “- ” 开头", "schema.empty")
-            return INVALID  # type: ignore[no-any-return]
-        values = [self.item.parse(item, f"{where}[{i + 1}]", report) for i, item in enumerate(node.items)]
-        if any(v is INVALID for v in values):
-            return INVALID  # type: ignore[no-any-return]
-        return tuple(values)
+            return INVALID
+        values: list[T] = []
+        ok = True
+        for i, item in enumerate(node.items):
+            value = self.item.parse(item, f"{where}[{i + 1}]", report)
+            if value is INVALID:
+                ok = False
+            else:
+                values.append(value)
+        return tuple(values) if ok else INVALID
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,10 +298,10 @@ class Object(Field[T]):
         self.build = build
         self.specs = tuple(specs)
 
-    def parse(self, node: Node, where: str, report: Reporter) -> T:
+    def parse(self, node: Node, where: str, report: Reporter) -> T | Invalid:
         values = parse_mapping(node, self.specs, where, report)
         if values is None:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         return self.build(**values)
 
 

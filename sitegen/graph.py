@@ -42,6 +42,8 @@ class Site:
     children: dict[str, tuple[m.Department, ...]]
     sessions_by_leader: dict[str, tuple[m.Session, ...]]
     superseding: dict[str, tuple[m.Policy, ...]]  # slug -> the policies that supersede it
+    # Slugs whose files exist but did not validate: links to them are not reported again.
+    attempted: dict[str, frozenset[str]]
 
     def department(self, slug: str) -> m.Department:
         return self.by_slug["departments"][slug]  # type: ignore[no-any-return]
@@ -149,6 +151,7 @@ def link(records: Records, build_date: dt.date) -> Linked:
         children=_group(departments, lambda d: d.parent),
         sessions_by_leader=_group(sorted(sessions, key=lambda s: (s.date, s.time.start)), lambda s: s.leader),
         superseding=_group(by_slug["policies"].values(), lambda p: p.superseded_by),
+        attempted=records.attempted,
     )
     return Linked(site, tuple(problems))
 

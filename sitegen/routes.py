@@ -52,6 +52,7 @@ class Urls:
     base_url: str
     by_slug: dict[str, dict[str, Any]]
     paths: frozenset[str]  # every planned page's site path
+    attempted: dict[str, frozenset[str]]  # records that failed validation still "exist" for links
 
     def url(self, path: str) -> str:
         """A site path ("/procedures/", "procedures/") as a root-relative URL with the base path."""
@@ -68,10 +69,13 @@ class Urls:
         or None when nothing is published there."""
         if target.startswith("@"):
             folder, _, slug = target[1:].partition("/")
-            record = self.by_slug.get(folder, {}).get(slug.strip("/"))
-            if record is None or folder == "files":
-                return None
-            return self.of(record)
+            slug = slug.strip("/")
+            record = self.by_slug.get(folder, {}).get(slug)
+            if record is not None and folder != "files":
+                return self.of(record)
+            if slug in self.attempted.get(folder, ()):  # has its own error already
+                return self.url(f"{SECTIONS.get(folder, '')}/{slug}/")
+            return None
         if target.startswith("/files/"):
             name = target[len("/files/"):]
             return self.url(target) if name in self.by_slug["files"] else None
@@ -114,7 +118,7 @@ def plan_routes(site: Site) -> Plan:
         ("notice.html", site.notices), ("page.html", site.pages),
     ):
         for record in records:
-            title = getattr(record, "title", None) or record.name
+            title = record.name if isinstance(record, m.Department | m.Leader | m.Hall) else record.title
             routes.append(Route(record_path(record), template, title, record, record.origin))
 
     problems: list[Diagnostic] = []
@@ -128,7 +132,7 @@ def plan_routes(site: Site) -> Plan:
         claimed[route.output] = route
         unique.append(route)
     paths = frozenset(r.path for r in unique)
-    urls = Urls(site.config.base_path, site.config.base_url, site.by_slug, paths)
+    urls = Urls(site.config.base_path, site.config.base_url, site.by_slug, paths, site.attempted)
     ordered = tuple(sorted(unique, key=lambda r: r.output))
     return Plan(ordered, urls, tuple(problems))
 

@@ -19,6 +19,7 @@ from .fields import (
     Converted,
     Field,
     Integer,
+    Invalid,
     ListOf,
     Object,
     SlugRef,
@@ -40,7 +41,7 @@ from .yamlfile import Map, Node, Scalar, Seq, kind_name
 class PhoneField(Field[Phone]):
     """A phone number; a mobile number is allowed with a warning (rarely meant to be public)."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> Phone:
+    def parse(self, node: Node, where: str, report: Reporter) -> Phone | Invalid:
         phone = Converted(parse_phone, "电话号码").parse(node, where, report)
         if phone is not INVALID and phone.kind == "mobile":
             assert isinstance(node, Scalar)
@@ -57,12 +58,12 @@ _HOURS_HINT = "如 `周一至周五 8:30-12:00，14:30-17:30`，或列表 `- {da
 class HoursField(Field[Hours]):
     """Opening hours, as the text an editor writes or as a list of {days, open, close}."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> Hours:
+    def parse(self, node: Node, where: str, report: Reporter) -> Hours | Invalid:
         if isinstance(node, Scalar):
             return Converted(parse_hours_text, "办公时间").parse(node, where, report)
         if not isinstance(node, Seq) or not node.items:
             report.error(node.line, node.column, f"{where} 的格式无法识别", _HOURS_HINT, "schema.hours")
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         rules = []
         for i, item in enumerate(node.items):
             label = f"{where}[{i + 1}]"
@@ -75,8 +76,12 @@ class HoursField(Field[Hours]):
                 assert isinstance(item, Map)
                 report.error(item.line, item.column, f"{label}：{problem.message}", problem.hint, "schema.hours")
         if len(rules) != len(node.items):
-            return INVALID  # type: ignore[no-any-return]
-        return hours_from_rules(rules)
+            return INVALID
+        try:
+            return hours_from_rules(rules)
+        except ValueProblem as problem:  # e.g. two rules overlap on one day
+            report.error(node.line, node.column, f"{where}：{problem.message}", problem.hint, "schema.hours")
+            return INVALID
 
 
 _HOURS_RULE = (
@@ -89,16 +94,18 @@ _HOURS_RULE = (
 class TimeLimitField(Field[m.TimeLimit]):
     """Whole working days (`20`, `0` = 即办), or a text such as `30个自然日` or `无`."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> m.TimeLimit:
+    def parse(self, node: Node, where: str, report: Reporter) -> m.TimeLimit | Invalid:
         text = Text().parse(node, where, report)
         if text is INVALID:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         if text.isascii() and text.lstrip("+-").isdigit():
             days = int(text)
             if days < 0:
                 assert isinstance(node, Scalar)
-                report.error(node.line, node.column, f"{where} 不能是负数", "填写工作日数，如 20；即办写 0", "schema.range")
-                return INVALID  # type: ignore[no-any-return]
+                report.error(
+                    node.line, node.column, f"{where} 不能是负数", "填写工作日数，如 20；即办写 0", "schema.range"
+                )
+                return INVALID
             return m.TimeLimit(days, None)
         return m.TimeLimit(None, text)
 
@@ -106,14 +113,14 @@ class TimeLimitField(Field[m.TimeLimit]):
 class DocNumberField(Field[str]):
     """发文字号, with `[]` `【】` `()` around the year normalised to 〔〕 (a warning)."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> str:
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
         number = Converted(parse_doc_number, "发文字号").parse(node, where, report)
         if number is INVALID:
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         if number.changed:
             assert isinstance(node, Scalar)
             report.warning(
-                node.line, node.column, f"{where} 的年份括号已规范为六角括号：{number.text}",
+                node.line, node.column, f"{where} 已按公文格式规范为 {number.text}（年份用六角括号〔〕）",
                 f"请直接写成 {number.text}", "docnumber.brackets",
             )
         return number.text
@@ -122,11 +129,11 @@ class DocNumberField(Field[str]):
 class YearMap(Field[tuple[m.Activity, ...]]):
     """`activity: {2026: {research_days: 31, …}}`, keyed by year."""
 
-    def parse(self, node: Node, where: str, report: Reporter) -> tuple[m.Activity, ...]:
+    def parse(self, node: Node, where: str, report: Reporter) -> tuple[m.Activity, ...] | Invalid:
         if not isinstance(node, Map):
             report.error(node.line, node.column, f"{where} 应为按年份的键值对，实际是{kind_name(node)}",
                          "如 `2026: {research_days: 30, receptions: 2}`", "schema.type")
-            return INVALID  # type: ignore[no-any-return]
+            return INVALID
         years: list[m.Activity] = []
         ok = True
         for key, value in node.entries:
@@ -140,7 +147,7 @@ class YearMap(Field[tuple[m.Activity, ...]]):
                 ok = False
                 continue
             years.append(m.Activity(year=int(key.value), **values))
-        return tuple(sorted(years, key=lambda a: a.year)) if ok else INVALID  # type: ignore[no-any-return]
+        return tuple(sorted(years, key=lambda a: a.year)) if ok else INVALID
 
 
 # --- the specs of each kind ------------------------------------------------------------------
@@ -158,7 +165,7 @@ class LabelledPhones(Field[tuple[m.LabelledPhone, ...]]):
 
     _specs = (Spec("label", Text(), True), Spec("number", _phone, True))
 
-    def parse(self, node: Node, where: str, report: Reporter) -> tuple[m.LabelledPhone, ...]:
+    def parse(self, node: Node, where: str, report: Reporter) -> tuple[m.LabelledPhone, ...] | Invalid:
         items = ListOf(Object(lambda label, number: m.LabelledPhone(label, number), self._specs))
         return items.parse(node, where, report)
 

@@ -32,6 +32,7 @@ class Sources:
     records: tuple[SourceFile, ...]  # sorted by path
     assets: tuple[Asset, ...]  # sorted by name
     diagnostics: tuple[Diagnostic, ...]
+    attempted: dict[str, frozenset[str]]  # folder -> every slug with a file, readable or not
 
 
 def load_sources(site_dir: Path) -> Sources:
@@ -51,6 +52,7 @@ def load_sources(site_dir: Path) -> Sources:
 
     records: list[SourceFile] = []
     assets: list[Asset] = []
+    attempted: dict[str, set[str]] = {folder: set() for folder in KINDS}
     for path in _walk(content, problems):
         rel_in_content = path.relative_to(content).as_posix()
         rel = "content/" + rel_in_content
@@ -79,11 +81,13 @@ def load_sources(site_dir: Path) -> Sources:
             problem(rel, f"文件名 “{path.name}” 不能用作网址",
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(slug)}{path.suffix}", "source.slug")
             continue
+        attempted[top].add(slug)
         source = _read(path, rel, top, slug, problems)
         if source is not None:
             records.append(source)
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
-                   tuple(sorted(assets, key=lambda a: a.name)), tuple(problems))
+                   tuple(sorted(assets, key=lambda a: a.name)), tuple(problems),
+                   {folder: frozenset(slugs) for folder, slugs in attempted.items()})
 
 
 def _walk(content: Path, problems: list[Diagnostic]) -> list[Path]:

@@ -8,9 +8,10 @@ from typing import Any
 
 from . import models as m
 from .diagnostics import Diagnostic, Reporter
-from .schema import KINDS, SESSION, SITE, Kind, parse_mapping, references, session_id, site_config
+from .fields import parse_mapping
+from .schema import KINDS, SESSION, SITE, Kind, references, session_id, site_config
 from .sources import SourceFile, Sources
-from .yamlfile import Map, Node, Scalar, Seq, kind_name, parse_yaml, split_front_matter
+from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +60,7 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
         pages=tuple(by_folder["pages"]),
         assets=sources.assets,
         diagnostics=tuple(diagnostics),
-        attempted={
-            folder: frozenset(s.slug for s in sources.records if s.folder == folder) for folder in KINDS
-        },
+        attempted=sources.attempted,
     )
 
 

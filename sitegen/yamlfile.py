@@ -104,7 +104,7 @@ class _TreeBuilder:
         self.root: Node | None = None
         self.documents = 0
         # Each open collection: (kind, line, column, children). Mappings collect key/value in turn.
-        self.stack: list[tuple[type, int, int, list[Node]]] = []
+        self.stack: list[tuple[type[Map] | type[Seq], int, int, list[Node]]] = []
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
@@ -121,7 +121,7 @@ class _TreeBuilder:
             self._check_tag(event)
             if len(self.stack) >= MAX_DEPTH:
                 self._fail(event, f"嵌套层级超过 {MAX_DEPTH} 层", "内容文件不需要这么深的嵌套，请检查缩进")
-            kind = Map if isinstance(event, yaml.MappingStartEvent) else Seq
+            kind: type[Map] | type[Seq] = Map if isinstance(event, yaml.MappingStartEvent) else Seq
             line, col = self._pos(event)
             self.stack.append((kind, line, col, []))
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
@@ -165,6 +165,8 @@ class _TreeBuilder:
 
     def _pos(self, event: yaml.Event) -> tuple[int, int]:
         mark = event.start_mark
+        if mark is None:  # pragma: no cover - both parsers mark every event
+            return self.offset + 1, 1
         return mark.line + 1 + self.offset, mark.column + 1
 
     def _fail(self, event: yaml.Event, message: str, hint: str) -> None:
