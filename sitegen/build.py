@@ -18,7 +18,7 @@ from .outputs.sitemap import robots, sitemap
 from .render import render_body, render_pages
 from .routes import Plan, plan_routes
 from .sources import load_sources
-from .theme import find_theme, load_theme
+from .theme import find_theme, load_theme, require_templates
 from .validate import validate
 from .write import check_output_dir, write_site
 
@@ -82,6 +82,7 @@ def build(options: BuildOptions) -> BuildReport:
         return _report(problems, options, timer)
     with timer("routes"):
         plan = plan_routes(site)
+    require_templates(theme, {route.template for route in plan.routes})
     problems.extend(plan.diagnostics)
     if any(d.is_error for d in _final(problems, options)):
         with timer("markdown"):  # templates would trip over the broken records: check links only

@@ -44,6 +44,12 @@ def find_theme(site_dir: Path) -> Path:
     return own if own.is_dir() else PACKAGED_THEMES / DEFAULT_THEME
 
 
+def require_templates(theme: Theme, names: set[str]) -> None:
+    missing = sorted(names - set(theme.templates))
+    if missing:
+        raise ThemeError(f"主题 {theme.root} 缺少模板：{'、'.join(missing)}")
+
+
 def load_theme(root: Path) -> Theme:
     templates_dir, static_dir, strings_file = root / "templates", root / "static", root / "strings.yaml"
     if not templates_dir.is_dir() or not strings_file.is_file():
