@@ -16,6 +16,7 @@ from typing import TextIO
 from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .diagnostics import count, format_github, format_json, format_text
+from .scaffold import TEMPLATES, ScaffoldError, scaffold
 from .theme import ThemeError
 from .write import OutputError
 
@@ -52,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="问题的输出格式：text（默认）、json（机器可读）、github（GitHub Actions 注释）")
     c.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
     c.add_argument("--strict", action="store_true", help="把警告当作错误")
+
+    n = commands.add_parser("new", help="新建内容文件（带全部必填字段和说明）",
+                            description="按内容类型生成新文件，包含全部必填字段、每个字段的说明和可直接通过校验的示例值。")
+    n.add_argument("kind", metavar="KIND", help="内容类型：" + " / ".join(TEMPLATES))
+    n.add_argument("slug", metavar="SLUG", help="文件名（即网址），只用小写字母、数字和连字符，如 id-card")
+    n.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                   help="站点目录（默认：当前目录）")
     return parser
 
 
@@ -75,8 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
     try:
+        if args.command == "new":
+            path = scaffold(args.site_dir, args.kind, args.slug)
+            print(f"已创建 {path}：请把示例值改成实际内容", file=sys.stderr)
+            return EXIT_OK
         return _run(args, sys.stdout, sys.stderr)
-    except (ThemeError, OutputError) as exc:
+    except (ThemeError, OutputError, ScaffoldError) as exc:
         print(f"sitegen: 错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -136,3 +136,27 @@ def test_kill_during_build_leaves_old_or_new_output(tmp_path: Path) -> None:
             assert "新内容" in (site / "output/notices/duty/index.html").read_text(encoding="utf-8")
     assert build(site).code == 0
     assert "新内容" in (site / "output/notices/duty/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["department", "procedure", "leader", "reception", "policy", "hall", "notice", "page"])
+def test_new_writes_a_scaffold_that_validates(tmp_path: Path, kind: str) -> None:
+    site = write_site(tmp_path, {})
+    result = run("new", kind, "fresh-one", str(site))
+    assert result.code == 0, result.stderr
+    [path] = [p for p in (site / "content").rglob("fresh-one.*")]
+    text = path.read_text(encoding="utf-8")
+    assert "必填" in text  # every required field carries a comment
+    checked = check(site, "--strict")
+    assert checked.code == 0, checked.stderr
+
+
+def test_new_refuses_to_overwrite_and_bad_slugs(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {})
+    before = snapshot(site)
+    taken = run("new", "department", "office", str(site))
+    assert taken.code == 2 and "已存在" in taken.stderr
+    bad = run("new", "notice", "My Notice", str(site))
+    assert bad.code == 2 and "小写字母" in bad.stderr
+    unknown = run("new", "widget", "x", str(site))
+    assert unknown.code == 2 and "未知的内容类型" in unknown.stderr
+    assert snapshot(site) == before
