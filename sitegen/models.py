@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .values.hours import Hours, TimeRange
 from .values.phones import Phone
@@ -27,6 +27,13 @@ class Origin:
     path: str  # relative to the site dir, e.g. "content/departments/office.yaml"
     line: int = 1
     refs: tuple[Ref, ...] = ()
+    # (line, column) of each top-level key's value and of the items of top-level lists:
+    # "fee", "conditions[3]", "materials[2]" — so later checks (the audit) can point at them.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def at(self, key: str) -> tuple[int, int]:
+        """Where `key` is written, else where the record starts."""
+        return self.positions.get(key, (self.line, 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -330,6 +330,17 @@ KINDS: dict[str, Kind] = {
 }
 
 
+def positions(node: Map) -> dict[str, tuple[int, int]]:
+    """Where each top-level value and each item of a top-level list is written."""
+    found: dict[str, tuple[int, int]] = {}
+    for key, value in node.entries:
+        found[key.value] = (value.line, value.column)
+        if isinstance(value, Seq):
+            for i, item in enumerate(value.items):
+                found[f"{key.value}[{i + 1}]"] = (item.line, item.column)
+    return found
+
+
 def references(node: Node, kind: Kind) -> tuple[m.Ref, ...]:
     """Every reference a record's mapping makes, with the line and column where it is written."""
     found: list[m.Ref] = []

@@ -9,7 +9,7 @@ from typing import Any
 from . import models as m
 from .diagnostics import Diagnostic, Reporter
 from .fields import parse_mapping
-from .schema import KINDS, SESSION, SITE, Kind, references, session_id, site_config
+from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_id, site_config
 from .sources import SourceFile, Sources
 from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
 
@@ -92,7 +92,7 @@ def _records_of(source: SourceFile, kind: Kind, report: Reporter) -> list[Any]:
     if values is None:
         return []
     assert isinstance(node, Map)
-    origin = m.Origin(source.path, node.line, references(node, kind))
+    origin = m.Origin(source.path, node.line, references(node, kind), positions(node))
     record = _BUILDERS[kind.folder](source.slug, origin, values, body, node, report)
     return [] if record is None else [record]
 
@@ -111,7 +111,7 @@ def _sessions(source: SourceFile, report: Reporter) -> list[m.Session]:
         if values is None:
             continue
         assert isinstance(item, Map)
-        origin = m.Origin(source.path, item.line, references(item, KINDS["receptions"]))
+        origin = m.Origin(source.path, item.line, references(item, KINDS["receptions"]), positions(item))
         session = _session(values, origin, item, report, f"[{index + 1}]")
         if session is not None:
             sessions.append(session)
