@@ -216,7 +216,9 @@ class ListOf(Field[tuple[T, ...]]):
                 )
             return INVALID
         if self.non_empty and not node.items:
-            report.error(node.line, node.column, f"{where} 至少要有一项", "每一项单独一行，以 “- ” 开头", "schema.empty")
+            report.error(
+                node.line, node.column, f"{where} 至少要有一项", "每一项单独一行，以 “- ” 开头", "schema.empty"
+            )
             return INVALID
         values: list[T] = []
         ok = True

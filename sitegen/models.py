@@ -86,6 +86,7 @@ class SiteConfig:
     identity: Identity
     nav: tuple[NavItem, ...] | None  # None: the theme's default main sections
     demo: bool
+    origin: Origin
 
     @property
     def base_path(self) -> str:

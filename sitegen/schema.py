@@ -371,7 +371,7 @@ def record_values(kind: Kind, node: Node | None, where: str, report: Reporter) -
     return parse_mapping(node, kind.specs, where, report)
 
 
-def site_config(values: dict[str, Any], base_url_override: str | None) -> m.SiteConfig:
+def site_config(values: dict[str, Any], base_url_override: str | None, origin: m.Origin) -> m.SiteConfig:
     identity = dict(values["identity"])
     if identity.get("jiucuo_url") is None:
         identity["jiucuo_url"] = jiucuo_url(identity["site_code"])
@@ -384,6 +384,7 @@ def site_config(values: dict[str, Any], base_url_override: str | None) -> m.Site
         identity=m.Identity(**identity),
         nav=values["nav"],
         demo=values["demo"],
+        origin=origin,
     )
 
 

@@ -37,9 +37,10 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
     config = None
     if sources.site is not None:
         report = Reporter(sources.site.path, sources.site.text)
-        values = _site_values(parse_yaml(sources.site.text, report), report)
-        if values is not None:
-            config = site_config(values, base_url)
+        node = parse_yaml(sources.site.text, report)
+        values = _site_values(node, report)
+        if values is not None and isinstance(node, Map):
+            config = site_config(values, base_url, m.Origin(sources.site.path, node.line, (), positions(node)))
         diagnostics.extend(report.diagnostics)
 
     by_folder: dict[str, list[Any]] = {folder: [] for folder in KINDS}
