@@ -70,9 +70,7 @@ def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
         staging.mkdir()
         try:
             result, manifest = _fill(staging, outputs, output, previous)
-            (staging / MARKER).write_text(
-                json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8"
-            )
+            _write_manifest(staging, output, manifest, previous)
             _fsync_tree_root(staging)
             _swap_in(staging, output)
         except OSError as exc:
@@ -120,6 +118,18 @@ def _safe_relative(path: str) -> PurePosixPath:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _write_manifest(staging: Path, output: Path, manifest: dict[str, str], previous: dict[str, str]) -> None:
+    """The manifest names every file and its digest; unchanged, it keeps its mtime too."""
+    if manifest == previous:
+        try:
+            os.link(output / MARKER, staging / MARKER)
+            return
+        except OSError:
+            pass
+    text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
+    (staging / MARKER).write_text(text, encoding="utf-8")
 
 
 def _read_manifest(output: Path) -> dict[str, str]:

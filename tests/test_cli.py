@@ -110,6 +110,7 @@ def test_symlink_out_of_content_is_refused(tmp_path: Path) -> None:
     secret = tmp_path / "secret.yaml"
     secret.write_text("name: 机密\n")
     os.symlink(secret, site / "content/departments/leak.yaml")
+    (site / "content/files").mkdir()
     os.symlink("/etc", site / "content/files/etc")
     result = check(site)
     assert result.code == 1

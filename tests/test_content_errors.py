@@ -38,13 +38,13 @@ BROKEN = [
     (
         "wrong-type",
         {"content/procedures/id-card.md": PROCEDURE.replace("    copies: 0", "    copies: 两份")},
-        "content/procedures/id-card.md:15:13",
+        "content/procedures/id-card.md:13:13",
         "materials[1].copies 必须是整数，实际是 “两份”",
     ),
     (
         "bad-enum",
         {"content/procedures/id-card.md": PROCEDURE.replace("form: 原件", "form: 原本")},
-        "content/procedures/id-card.md:14:11",
+        "content/procedures/id-card.md:12:11",
         "materials[1].form 不能是 “原本”",
     ),
     (
@@ -62,7 +62,7 @@ BROKEN = [
     (
         "bad-phone",
         {"content/departments/office.yaml": DEPARTMENT.replace("027-87000001", "8700-0001")},
-        "content/departments/office.yaml:6:13",
+        "content/departments/office.yaml:7:13",
         "phones[1].number",
     ),
     (
@@ -74,13 +74,13 @@ BROKEN = [
     (
         "unknown-window-procedure",
         {"content/halls/main-hall.yaml": HALL.replace("[id-card]", "[id-card, passport]")},
-        "content/halls/main-hall.yaml:11:30",
+        "content/halls/main-hall.yaml:10:27",
         "windows[1].procedures[2] 引用的办事事项 “passport” 不存在",
     ),
     (
         "unknown-markdown-link",
         {"content/procedures/id-card.md": PROCEDURE.replace("@departments/office", "@departments/nowhere")},
-        "content/procedures/id-card.md:36:",
+        "content/procedures/id-card.md:30:13",
         "链接目标不存在",
     ),
     (
@@ -98,7 +98,7 @@ BROKEN = [
     (
         "promised-longer-than-statutory",
         {"content/procedures/id-card.md": PROCEDURE.replace("promised: 10", "promised: 30")},
-        "content/procedures/id-card.md:21:",
+        "content/procedures/id-card.md:19:13",
         "承诺时限 30 个工作日长于法定时限 20 个工作日",
     ),
     (
@@ -145,8 +145,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     })
     result = check(site)
     assert result.code == 1
-    assert "content/departments/office.yaml:6:13" in result.stderr
-    assert "content/departments/office.yaml:8:8" in result.stderr
+    assert "content/departments/office.yaml:7:13" in result.stderr
+    assert "content/departments/office.yaml:9:8" in result.stderr
     assert "content/procedures/id-card.md:2:1: error: 缺少必填字段 “fee”" in result.stderr
 
 
@@ -156,7 +156,7 @@ def test_check_json_lists_problems_with_locations(tmp_path: Path) -> None:
     assert result.code == 1
     items = json.loads(result.stdout)["diagnostics"]
     assert [(d["path"], d["line"], d["code"]) for d in items] == [
-        ("content/halls/main-hall.yaml", 11, "ref.unknown")
+        ("content/halls/main-hall.yaml", 10, "ref.unknown")
     ]
     assert "id-card" in items[0]["hint"]  # did you mean …?
 

@@ -30,6 +30,8 @@ TEXT_FIELDS = {
 
 
 def _inject(line: str) -> str:
+    if line.lstrip().startswith("- ") and ": " not in line:
+        return line[: line.index("- ") + 2] + YAML_PAYLOAD
     key, _, _ = line.partition(": ")
     return f"{key}: {YAML_PAYLOAD}"
 
@@ -104,4 +106,4 @@ def test_url_fields_accept_only_http(tmp_path: Path) -> None:
     site = write_site(tmp_path, {"content/procedures/id-card.md": procedure})
     result = build(site)
     assert result.code == 1
-    assert "content/procedures/id-card.md:30:13: error: online_url 不是有效的网址" in result.stderr
+    assert "content/procedures/id-card.md:27:13: error: online_url 不是有效的网址" in result.stderr
