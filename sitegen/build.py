@@ -16,7 +16,7 @@ from .graph import Site, link
 from .outputs.files import content_files, theme_assets
 from .outputs.sitemap import robots, sitemap
 from .render import render_body, render_pages
-from .routes import Plan, plan_routes
+from .routes import Plan, plan_routes, record_path
 from .sources import load_sources
 from .theme import find_theme, load_theme, require_templates
 from .validate import validate
@@ -106,7 +106,7 @@ def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     for records in (site.procedures, site.policies, site.notices, site.pages):
         for record in records:
-            render_body(record.body, record.origin.path, plan.urls, problems)
+            render_body(record.body, record.origin.path, record_path(record), plan.urls, problems)
     return problems
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import jinja2
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import models as m
@@ -13,7 +15,7 @@ from .artifacts import Artifact
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
 from .markdown import Heading, render_markdown
-from .routes import Plan, Route, Urls
+from .routes import Plan, Route, Urls, record_path
 from .theme import Theme
 
 WEEKDAYS = "一二三四五六日"
@@ -43,16 +45,30 @@ def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    static = {f.name: urls.url("assets/" + f.fingerprinted) for f in theme.static}
+    static = {f.name: "assets/" + f.fingerprinted for f in theme.static}
+
+    # Links depend on the page they are on (see Urls): these read it from the template context.
+    @jinja2.pass_context
+    def url(context: Context, path: str) -> str:
+        return urls.link(context["page"].path, path)
+
+    @jinja2.pass_context
+    def url_of(context: Context, record: Any) -> str:
+        return urls.link(context["page"].path, record_path(record))
+
+    @jinja2.pass_context
+    def asset(context: Context, name: str) -> str:
+        return urls.link(context["page"].path, static[name])
+
     env.globals.update(
         site=site,
         config=site.config,
         t=theme.strings,
         build_date=site.build_date,
-        url=urls.url,
-        url_of=urls.of,
+        url=url,
+        url_of=url_of,
         absolute_url=urls.absolute,
-        asset=static.__getitem__,
+        asset=asset,
     )
     env.filters.update(cn_date=cn_date, weekday=weekday, iso=_iso)
     return env
@@ -73,9 +89,12 @@ def _iso(value: dt.date) -> str:
     return value.isoformat()
 
 
-def render_body(markdown: m.Markdown, path: str, urls: Urls, problems: list[Diagnostic]) -> Body:
-    """Render a Markdown body; its link problems become diagnostics at the file's own lines."""
-    result = render_markdown(markdown.text, urls.resolve)
+def render_body(
+    markdown: m.Markdown, path: str, page: str, urls: Urls, problems: list[Diagnostic]
+) -> Body:
+    """Render a Markdown body for the page at `page`; its link problems become diagnostics at
+    the source file's own lines."""
+    result = render_markdown(markdown.text, urls.resolver(page))
     for problem in result.problems:
         problems.append(Diagnostic(
             Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),
@@ -108,7 +127,7 @@ def render_page(route: Route, env: jinja2.Environment, urls: Urls, problems: lis
     record = route.record
     body = None
     if record is not None and isinstance(getattr(record, "body", None), m.Markdown):
-        body = render_body(record.body, record.origin.path, urls, problems)
+        body = render_body(record.body, record.origin.path, route.path, urls, problems)
     try:
         return env.get_template(route.template).render(page=route, record=record, body=body)
     except jinja2.TemplateError as exc:

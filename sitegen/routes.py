@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from typing import Any
 
 from . import models as m
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
+from .markdown import LinkResolver
 
 # folder -> the URL section of its records (records of a kind live at /SECTION/SLUG/)
 SECTIONS = {
@@ -22,6 +24,9 @@ _RECORD_FOLDERS = {
     m.Department: "departments", m.Procedure: "procedures", m.Leader: "leaders",
     m.Policy: "policies", m.Hall: "halls", m.Notice: "notices", m.Page: "pages",
 }
+
+
+NOT_FOUND = "404.html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +46,19 @@ class Route:
 
     @property
     def in_sitemap(self) -> bool:
-        return self.path != "404.html"
+        return self.path != NOT_FOUND
 
 
 @dataclass(frozen=True, slots=True)
 class Urls:
-    """Builds every internal URL; all carry base_url's path."""
+    """Builds every internal URL.
+
+    Links inside pages are relative to the page ("../../procedures/id-card/"), so the output
+    works under any base path, from a plain file:// folder, and byte-identical wherever it is
+    deployed. The 404 page is the exception: it is served at any missing address, so its links
+    are root-relative and carry base_url's path. Feeds, the sitemap and calendars use absolute
+    URLs.
+    """
 
     base_path: str  # "/" or "/zwgk/"
     base_url: str
@@ -54,35 +66,48 @@ class Urls:
     paths: frozenset[str]  # every planned page's site path
     attempted: dict[str, frozenset[str]]  # records that failed validation still "exist" for links
 
-    def url(self, path: str) -> str:
-        """A site path ("/procedures/", "procedures/") as a root-relative URL with the base path."""
-        return self.base_path + path.lstrip("/")
+    def link(self, page: str, path: str) -> str:
+        """The URL by which the page at site path `page` links to site path `path`."""
+        path = path.lstrip("/")
+        if page == NOT_FOUND:
+            return self.base_path + path
+        here = page if page.endswith("/") or page == "" else posixpath.dirname(page) + "/"
+        relative = posixpath.relpath(path or ".", here.rstrip("/") or ".")
+        if relative == ".":
+            return "./"
+        return relative + "/" if (path.endswith("/") or path == "") else relative
 
     def absolute(self, path: str) -> str:
         return self.base_url + path.lstrip("/")
 
-    def of(self, record: Any) -> str:
-        return self.url(record_path(record))
-
     def resolve(self, target: str) -> str | None:
-        """A Markdown link target (`@procedures/id-card`, `/procedures/id-card/`, `/files/a.pdf`, `/`),
-        or None when nothing is published there."""
+        """The site path of a Markdown link target (`@procedures/id-card`, `/procedures/id-card/`,
+        `/files/a.pdf`, `/`), or None when nothing is published there."""
         if target.startswith("@"):
             folder, _, slug = target[1:].partition("/")
             slug = slug.strip("/")
             record = self.by_slug.get(folder, {}).get(slug)
             if record is not None and folder != "files":
-                return self.of(record)
+                return record_path(record)
             if slug in self.attempted.get(folder, ()):  # has its own error already
-                return self.url(f"{SECTIONS.get(folder, '')}/{slug}/")
+                return f"{SECTIONS.get(folder, '')}/{slug}/".lstrip("/")
             return None
         if target.startswith("/files/"):
             name = target[len("/files/"):]
-            return self.url(target) if name in self.by_slug["files"] else None
+            return target.lstrip("/") if name in self.by_slug["files"] else None
         path = target.lstrip("/")
         if path and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
             path += "/"
-        return self.url(path) if path in self.paths else None
+        return path if path in self.paths else None
+
+    def resolver(self, page: str) -> LinkResolver:
+        """Markdown's link resolver for one page: targets become links relative to it."""
+
+        def resolve(target: str) -> str | None:
+            path = self.resolve(target)
+            return None if path is None else self.link(page, path)
+
+        return resolve
 
 
 def record_path(record: Any) -> str:
@@ -110,7 +135,7 @@ def plan_routes(site: Site) -> Plan:
         Route("policies/", "policies.html", "政策文件"),
         Route("halls/", "halls.html", "服务大厅"),
         Route("notices/", "notices.html", "通知公告"),
-        Route("404.html", "404.html", "页面未找到"),
+        Route(NOT_FOUND, "404.html", "页面未找到"),
     ]
     for template, records in (
         ("department.html", site.departments), ("procedure.html", site.procedures),

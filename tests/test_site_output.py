@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -40,15 +40,24 @@ def _parse(path: Path) -> _Links:
     return parser
 
 
+def _page_url(output: Path, base_path: str, page: Path) -> str:
+    rel = page.relative_to(output).as_posix()
+    return base_path + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+
 def _target(output: Path, base_path: str, page: Path, link: str) -> tuple[Path, str] | None:
-    """The file an internal link points at (and its fragment), or None for external links."""
+    """The file an internal link points at (and its fragment), or None for external links.
+
+    Relative links resolve against the page's URL; every link must stay under the base path.
+    """
     parts = urlsplit(link)
     if parts.scheme or parts.netloc:
         return None
     if not parts.path:
         return page, parts.fragment
-    assert parts.path.startswith(base_path), f"{link} in {page} does not start with {base_path}"
-    rel = unquote(parts.path[len(base_path):])
+    resolved = urlsplit(urljoin(_page_url(output, base_path, page), link)).path
+    assert resolved.startswith(base_path), f"{link} in {page} leaves {base_path}"
+    rel = unquote(resolved[len(base_path):])
     target = output / rel
     if rel == "" or rel.endswith("/"):
         target = target / "index.html"
