@@ -15,12 +15,13 @@ from .diagnostics import Diagnostic, count, promote_warnings, sorted_diagnostics
 from .graph import Site, link
 from .outputs.files import content_files, theme_assets
 from .outputs.sitemap import robots, sitemap
-from .render import render_body, render_pages
+from .parallel import Job, default_jobs, render_site
+from .render import render_body
 from .routes import Plan, plan_routes, record_path
 from .sources import load_sources
 from .theme import find_theme, load_theme, require_templates
 from .validate import validate
-from .write import check_output_dir, write_site
+from .write import check_output_dir, finish, publish
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -33,6 +34,8 @@ class BuildOptions:
     strict: bool = False
     build_date: dt.date | None = None  # None: SOURCE_DATE_EPOCH, else today in China
     write: bool = True  # False for `sitegen check`
+    jobs: int = 0  # worker processes; 0: one per available core
+    extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +91,22 @@ def build(options: BuildOptions) -> BuildReport:
         with timer("markdown"):  # templates would trip over the broken records: check links only
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
-    with timer("render"):
-        rendered = render_pages(site, plan, theme)
-        outputs: list[Output] = [
-            *rendered.artifacts, sitemap(plan), robots(plan), *theme_assets(theme), *content_files(site)
-        ]
-    problems.extend(rendered.diagnostics)
-    if not options.write or any(d.is_error for d in _final(problems, options)):
-        return _report(problems, options, timer, pages=len(rendered.artifacts))
-    with timer("write"):
-        result = write_site(outputs, options.output)
-    return _report(problems, options, timer, len(rendered.artifacts), result.written, result.unchanged)
+    outputs: list[Output] = [sitemap(plan), robots(plan), *theme_assets(theme), *content_files(site)]
+    jobs = options.jobs or default_jobs()
+    if not options.write:
+        with timer("render"):
+            done = render_site(Job(site, plan, theme, None, options.extra_head), jobs)
+        problems.extend(d for batch in done for d in batch.diagnostics)
+        return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
+    with publish(options.output) as staging, timer("render+write"):
+        done = render_site(Job(site, plan, theme, staging, options.extra_head), jobs)
+        problems.extend(d for batch in done for d in batch.diagnostics)
+        pages = sum(batch.pages for batch in done)
+        if any(d.is_error for d in _final(problems, options)):
+            return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
+        filled = [batch.filled for batch in done if batch.filled is not None]
+        result = finish(staging, [*filled, staging.fill(outputs)])
+    return _report(problems, options, timer, pages, result.written, result.unchanged)
 
 
 def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:

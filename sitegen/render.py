@@ -1,4 +1,4 @@
-"""Render every planned page through the theme's templates into HTML bytes."""
+"""Render a planned page through the theme's templates: the Jinja environment and Markdown bodies."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import models as m
-from .artifacts import Artifact
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
 from .markdown import Heading, render_markdown
-from .routes import Plan, Route, Urls, record_path
+from .routes import Route, Urls, record_path
 from .theme import Theme
 
 WEEKDAYS = "一二三四五六日"
@@ -27,12 +26,6 @@ class Body:
 
     html: Markup
     headings: tuple[Heading, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    artifacts: tuple[Artifact, ...]
-    diagnostics: tuple[Diagnostic, ...]
 
 
 def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment:
@@ -107,20 +100,6 @@ def render_body(
 def _line(text: str, line: int) -> str:
     lines = text.split("\n")
     return lines[line - 1] if 1 <= line <= len(lines) else ""
-
-
-def render_pages(site: Site, plan: Plan, theme: Theme, *, extra_head: str = "") -> Rendered:
-    env = make_environment(theme, plan.urls, site)
-    problems: list[Diagnostic] = []
-    artifacts: list[Artifact] = []
-    for route in plan.routes:
-        html = render_page(route, env, plan.urls, problems)
-        if html is None:
-            continue
-        if extra_head:
-            html = html.replace("</head>", extra_head + "</head>", 1)
-        artifacts.append(Artifact(route.output, html.encode("utf-8")))
-    return Rendered(tuple(artifacts), tuple(problems))
 
 
 def render_page(route: Route, env: jinja2.Environment, urls: Urls, problems: list[Diagnostic]) -> str | None:

@@ -56,57 +56,101 @@ def check_output_dir(output: Path, site_dir: Path) -> None:
         )
 
 
-def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
-    """Write every output into a new tree and swap it in place of `output`."""
-    output = output.absolute()
-    parent = output.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    with _lock(parent / f".{output.name}.sitegen-lock"):
-        _recover(output)
-        previous = _read_manifest(output)
-        staging = parent / f".{output.name}.sitegen-new"
-        if staging.exists():
-            shutil.rmtree(staging)  # left by a killed build: ours, never published
-        staging.mkdir()
-        try:
-            result, manifest = _fill(staging, outputs, output, previous)
-            _write_manifest(staging, output, manifest, previous)
-            _fsync_tree_root(staging)
-            _swap_in(staging, output)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise OutputError(f"写入输出目录失败：{exc.strerror or exc}（{exc.filename or output}）") from exc
-        return result
+@dataclass(frozen=True, slots=True)
+class Filled:
+    """What one batch of outputs did in the staging tree."""
+
+    manifest: dict[str, str]  # path -> digest
+    written: int
+    unchanged: int
 
 
-def _fill(
-    staging: Path, outputs: Sequence[Output], output: Path, previous: dict[str, str]
-) -> tuple[WriteResult, dict[str, str]]:
-    written = unchanged = 0
-    manifest: dict[str, str] = {}
-    made_dirs: set[Path] = set()
-    for item in outputs:
-        rel = _safe_relative(item.path)
-        target = staging / rel
-        if target.parent not in made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(target.parent)
-        digest = item.digest if isinstance(item, Copy) else _digest(item.data)
-        manifest[item.path] = digest
-        old = output / rel
-        if previous.get(item.path) == digest and old.is_file() and not old.is_symlink():
-            try:
-                os.link(old, target)
+@dataclass(frozen=True, slots=True)
+class Staging:
+    """A new tree being filled beside the output. `fill` may run in forked worker processes."""
+
+    root: Path
+    output: Path
+    previous: dict[str, str]  # the published tree's manifest
+
+    def fill(self, outputs: Sequence[Output]) -> Filled:
+        written = unchanged = 0
+        manifest: dict[str, str] = {}
+        made_dirs: set[Path] = set()
+        for item in outputs:
+            rel = _safe_relative(item.path)
+            target = self.root / rel
+            if target.parent not in made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(target.parent)
+            digest = item.digest if isinstance(item, Copy) else _digest(item.data)
+            manifest[item.path] = digest
+            if self.previous.get(item.path) == digest and self._link_previous(rel, target):
                 unchanged += 1
                 continue
-            except OSError:
-                pass  # another filesystem, or links not allowed: write it instead
-        if isinstance(item, Artifact):
-            target.write_bytes(item.data)
-        else:
-            shutil.copyfile(item.source, target)
-        written += 1
-    return WriteResult(written, unchanged), manifest
+            if isinstance(item, Artifact):
+                target.write_bytes(item.data)
+            else:
+                shutil.copyfile(item.source, target)
+            written += 1
+        return Filled(manifest, written, unchanged)
+
+    def _link_previous(self, rel: PurePosixPath, target: Path) -> bool:
+        old = self.output / rel
+        try:
+            if old.is_symlink() or not old.is_file():
+                return False
+            os.link(old, target)
+        except OSError:
+            return False  # another filesystem, or links not allowed: write it instead
+        return True
+
+
+def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
+    """Write every output into a new tree and swap it in place of `output`."""
+    with publish(output) as staging:
+        filled = staging.fill(outputs)
+        return finish(staging, [filled])
+
+
+@contextmanager
+def publish(output: Path) -> Iterator[Staging]:
+    """Hold the output's lock and a fresh staging tree; `finish` swaps it in, anything else
+    (an error, a content problem, an exception) throws it away and leaves the output as it was."""
+    output = output.absolute()
+    parent = output.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        lock = open(parent / f".{output.name}.sitegen-lock", "a")  # noqa: SIM115 - held below
+    except OSError as exc:
+        raise OutputError(f"无法写入输出目录：{exc.strerror or exc}（{exc.filename or output}）") from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output; released on close
+        staging = parent / f".{output.name}.sitegen-new"
+        try:
+            _recover(output)
+            if staging.exists():
+                shutil.rmtree(staging)  # left by a killed build: ours, never published
+            staging.mkdir()
+            yield Staging(staging, output, _read_manifest(output))
+        except OSError as exc:
+            raise OutputError(f"写入输出目录失败：{exc.strerror or exc}（{exc.filename or output}）") from exc
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the old tree
+
+
+def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:
+    """Write the manifest and swap the staging tree in."""
+    manifest: dict[str, str] = {}
+    for batch in batches:
+        for path in batch.manifest:
+            if path in manifest:
+                raise OutputError(f"两个输出写入了同一个文件：{path}")
+        manifest.update(batch.manifest)
+    _write_manifest(staging.root, staging.output, manifest, staging.previous)
+    _fsync_tree_root(staging.root)
+    _swap_in(staging.root, staging.output)
+    return WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
 
 
 def _safe_relative(path: str) -> PurePosixPath:
@@ -147,13 +191,13 @@ def _swap_in(staging: Path, output: Path) -> None:
         shutil.rmtree(old)
     if output.exists():
         if _exchange(staging, output):
-            shutil.rmtree(staging)  # now holds the previous tree
-            return
+            return  # staging now holds the previous tree; publish() removes it
         os.rename(output, old)  # fallback: a moment with no output; _recover() mends a kill here
         os.rename(staging, output)
         shutil.rmtree(old)
     else:
         os.rename(staging, output)
+    staging.mkdir()  # keep the path publish() cleans up
 
 
 def _recover(output: Path) -> None:
@@ -191,14 +235,3 @@ def _fsync_tree_root(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """One build at a time per output: a second one waits instead of mixing two trees."""
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

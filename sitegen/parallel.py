@@ -1,0 +1,95 @@
+"""Render pages — and write them into the staging tree — on several processes at once.
+
+Workers are forked after the site is linked, so they share the parent's records, theme and
+routes without pickling them; each returns only the manifest of what it wrote and its
+problems. The output does not depend on the number of jobs: every page is rendered alone,
+and results are merged in route order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .artifacts import Artifact
+from .diagnostics import Diagnostic
+from .graph import Site
+from .render import make_environment, render_page
+from .routes import Plan, Route
+from .theme import Theme
+from .write import Filled, Staging
+
+CHUNK = 64  # pages per task: small enough to balance, large enough to amortise the hand-off
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    site: Site
+    plan: Plan
+    theme: Theme
+    staging: Staging | None  # None: only render (sitegen check)
+    extra_head: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    filled: Filled | None
+    pages: int
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def render_site(job: Job, jobs: int) -> list[Done]:
+    """Render every route (and write it when staging), in route order."""
+    chunks = [job.plan.routes[i : i + CHUNK] for i in range(0, len(job.plan.routes), CHUNK)]
+    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        worker = _Worker(job)
+        return [worker.run(chunk) for chunk in chunks]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(chunks)), initializer=_start, initargs=(job,)) as pool:
+        return pool.map(_run, chunks, chunksize=1)
+
+
+class _Worker:
+    """Renders chunks of routes with one Jinja environment."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.env = make_environment(job.theme, job.plan.urls, job.site)
+
+    def run(self, routes: Sequence[Route]) -> Done:
+        problems: list[Diagnostic] = []
+        artifacts: list[Artifact] = []
+        for route in routes:
+            html = render_page(route, self.env, self.job.plan.urls, problems)
+            if html is None:
+                continue
+            if self.job.extra_head:
+                html = html.replace("</head>", self.job.extra_head + "</head>", 1)
+            artifacts.append(Artifact(route.output, html.encode("utf-8")))
+        staging = self.job.staging
+        filled = staging.fill(artifacts) if staging is not None and not problems else None
+        return Done(filled, len(artifacts), tuple(problems))
+
+
+# Each worker process holds its own _Worker, made once when the pool forks it.
+_worker: _Worker | None = None
+
+
+def _start(job: Job) -> None:
+    global _worker
+    _worker = _Worker(job)
+
+
+def _run(routes: Sequence[Route]) -> Done:
+    assert _worker is not None, "the pool initializer sets the worker"
+    return _worker.run(routes)
