@@ -172,3 +172,10 @@ def test_fixture_site_links_resolve(tmp_path: Path) -> None:
     site = write_site(tmp_path, {})
     assert build(site).code == 0
     assert assert_links_resolve(site / "output") > 50
+
+
+def test_output_does_not_depend_on_the_number_of_jobs(tmp_path: Path, demo: Path) -> None:
+    for jobs in ("1", "2", "3"):
+        out = tmp_path / f"jobs-{jobs}"
+        assert build(REPO, "--output", str(out), "--jobs", jobs).code == 0
+        assert snapshot(out) == snapshot(demo), jobs
