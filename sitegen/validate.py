@@ -94,8 +94,13 @@ def _records_of(source: SourceFile, kind: Kind, report: Reporter) -> list[Any]:
         return []
     assert isinstance(node, Map)
     origin = m.Origin(source.path, node.line, references(node, kind), positions(node))
-    record = _BUILDERS[kind.folder](source.slug, origin, values, body, node, report)
-    return [] if record is None else [record]
+    cls, check = _RECORDS[kind.folder]
+    checked = values if check is None else check(values, node, report)
+    if checked is None:
+        return []
+    if kind.markdown:
+        checked = {**checked, "body": body}
+    return [cls(slug=source.slug, origin=origin, **checked)]
 
 
 def _sessions(source: SourceFile, report: Reporter) -> list[m.Session]:
@@ -142,13 +147,12 @@ def _error_at(node: Map, key: str, report: Reporter, message: str, hint: str, co
     report.error(line, column, message, hint, code)
 
 
-def _department(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-                report: Reporter) -> m.Department | None:
-    return m.Department(slug=slug, origin=origin, **v)
+# Cross-field rules of a kind: each returns the values to build the record from, or None
+# after reporting why it cannot be built. Kinds without such rules are not listed.
+_Check = Callable[[dict[str, Any], Map, Reporter], dict[str, Any] | None]
 
 
-def _procedure(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-               report: Reporter) -> m.Procedure | None:
+def _check_procedure(v: dict[str, Any], node: Map, report: Reporter) -> dict[str, Any] | None:
     limits: m.TimeLimits = v["time_limit"]
     statutory, promised = limits.statutory.days, limits.promised.days
     if statutory is not None and promised is not None and promised > statutory:
@@ -158,16 +162,10 @@ def _procedure(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown,
                   f"承诺时限 {promised} 个工作日长于法定时限 {statutory} 个工作日",
                   "承诺时限不能超过法定时限；即办写 0", "procedure.time-limit")
         return None
-    return m.Procedure(slug=slug, origin=origin, body=body, **v)
+    return v
 
 
-def _leader(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-            report: Reporter) -> m.Leader | None:
-    return m.Leader(slug=slug, origin=origin, **v)
-
-
-def _policy(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-            report: Reporter) -> m.Policy | None:
+def _check_policy(v: dict[str, Any], node: Map, report: Reporter) -> dict[str, Any] | None:
     if v["superseded_by"] is not None and v["status"] not in ("已修订", "已废止"):
         _error_at(node, "superseded_by", report,
                   f"只有“已修订”或“已废止”的文件才能写 superseded_by（当前状态：{v['status']}）",
@@ -179,36 +177,23 @@ def _policy(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, no
         _error_at(node, "published", report, "发布日期早于成文日期",
                   "published 是发布日期，应不早于 issued（成文日期）", "policy.dates")
         return None
-    return m.Policy(slug=slug, origin=origin, body=body, **v)
+    return v
 
 
-def _hall(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-          report: Reporter) -> m.Hall | None:
-    return m.Hall(slug=slug, origin=origin, **v)
-
-
-def _notice(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-            report: Reporter) -> m.Notice | None:
+def _check_notice(v: dict[str, Any], node: Map, report: Reporter) -> dict[str, Any] | None:
     if v["expires"] is not None and v["expires"] < v["date"]:
         _error_at(node, "expires", report, "过期日期早于发布日期",
                   "expires 是公告从首页撤下的日期，应晚于 date", "notice.dates")
         return None
-    return m.Notice(slug=slug, origin=origin, body=body, **v)
+    return v
 
 
-def _page(slug: str, origin: m.Origin, v: dict[str, Any], body: m.Markdown, node: Map,
-          report: Reporter) -> m.Page | None:
-    return m.Page(slug=slug, origin=origin, body=body, **v)
-
-
-_Builder = Callable[[str, m.Origin, dict[str, Any], m.Markdown, Map, Reporter], Any]
-_BUILDERS: dict[str, _Builder] = {
-    "departments": _department,
-    "procedures": _procedure,
-    "leaders": _leader,
-    "policies": _policy,
-    "halls": _hall,
-    "notices": _notice,
-    "pages": _page,
+_RECORDS: dict[str, tuple[type, _Check | None]] = {
+    "departments": (m.Department, None),
+    "procedures": (m.Procedure, _check_procedure),
+    "leaders": (m.Leader, None),
+    "policies": (m.Policy, _check_policy),
+    "halls": (m.Hall, None),
+    "notices": (m.Notice, _check_notice),
+    "pages": (m.Page, None),
 }
-
