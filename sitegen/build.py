@@ -13,7 +13,10 @@ from pathlib import Path
 from .artifacts import Output
 from .diagnostics import Diagnostic, count, promote_warnings, sorted_diagnostics
 from .graph import Site, link
+from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
+from .outputs.ics import calendars
+from .outputs.opendata import open_data
 from .outputs.sitemap import robots, sitemap
 from .parallel import Job, default_jobs, render_site
 from .render import render_body
@@ -91,7 +94,10 @@ def build(options: BuildOptions) -> BuildReport:
         with timer("markdown"):  # templates would trip over the broken records: check links only
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
-    outputs: list[Output] = [sitemap(plan), robots(plan), *theme_assets(theme), *content_files(site)]
+    outputs: list[Output] = [
+        sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
+        *open_data(site, plan.urls).artifacts, *theme_assets(theme), *content_files(site),
+    ]
     jobs = options.jobs or default_jobs()
     if not options.write:
         with timer("render"):
