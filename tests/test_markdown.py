@@ -414,3 +414,11 @@ def test_pathological_input_finishes(text: str) -> None:
     result = render(text)
     assert result.html.startswith("<")
     assert_safe(result.html)
+
+
+@pytest.mark.parametrize("target", ["../../etc/passwd", "a/../../b", "..%2f..%2fetc/passwd", "..\\..\\secret.png"])
+def test_relative_paths_that_climb_out_are_refused(target: str) -> None:
+    for text in (f"[x]({target})", f"![x]({target})"):
+        result = render(text)
+        assert "href" not in result.html and "src" not in result.html
+        assert result.problems and result.problems[0].message.startswith("不允许的")
