@@ -182,9 +182,9 @@ def _final_url(ctx: _Context, written: str, line: int, noun: str) -> str | None:
             return None
         ctx.targets[path] = None
         return normalizeLink(url + hash_mark + fragment)
-    if ".." in probe.split("#", 1)[0].replace("\\", "/").split("/"):
-        # A relative path climbing out of the page could point anywhere once deployed;
-        # internal links name their target instead.
+    if noun == "图片" and ".." in probe.split("#", 1)[0].replace("\\", "/").split("/"):
+        # An image climbing out of the page could embed anything once deployed; images
+        # live under /files/ and are named there.
         ctx.report(line, written, f"不允许的{noun}：", _HINT_FORMS)
         return None
     return normalizeLink(raw)  # a #fragment or a relative path

@@ -416,9 +416,8 @@ def test_pathological_input_finishes(text: str) -> None:
     assert_safe(result.html)
 
 
-@pytest.mark.parametrize("target", ["../../etc/passwd", "a/../../b", "..%2f..%2fetc/passwd", "..\\..\\secret.png"])
-def test_relative_paths_that_climb_out_are_refused(target: str) -> None:
-    for text in (f"[x]({target})", f"![x]({target})"):
-        result = render(text)
-        assert "href" not in result.html and "src" not in result.html
-        assert result.problems and result.problems[0].message.startswith("不允许的")
+@pytest.mark.parametrize("target", ["../../etc/passwd", "a/../../b.png", "..%2f..%2fetc/passwd"])
+def test_image_paths_that_climb_out_are_refused(target: str) -> None:
+    result = render(f"![x]({target})")
+    assert "src" not in result.html
+    assert result.problems and result.problems[0].message.startswith("不允许的图片")
