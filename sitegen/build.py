@@ -7,11 +7,21 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .artifacts import Output
-from .diagnostics import Diagnostic, count, promote_warnings, sorted_diagnostics
+from .cache import SCHEMA, LastBuild, Store, fingerprint
+from .diagnostics import (
+    Diagnostic,
+    Location,
+    Severity,
+    count,
+    from_dict,
+    promote_warnings,
+    sorted_diagnostics,
+    to_dict,
+)
 from .graph import Site, link
 from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
@@ -21,10 +31,10 @@ from .outputs.sitemap import robots, sitemap
 from .parallel import Job, default_jobs, render_site
 from .render import render_body
 from .routes import Plan, plan_routes, record_path
-from .sources import load_sources
-from .theme import find_theme, load_theme, require_templates
+from .sources import Sources, load_sources
+from .theme import Theme, find_theme, load_theme, require_templates
 from .validate import validate
-from .write import check_output_dir, finish, publish
+from .write import check_output_dir, finish, manifest_digest, publish
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -38,6 +48,7 @@ class BuildOptions:
     build_date: dt.date | None = None  # None: SOURCE_DATE_EPOCH, else today in China
     write: bool = True  # False for `sitegen check`
     jobs: int = 0  # worker processes; 0: one per available core
+    cache_dir: Path | None = None  # None: no cache
     extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
 
 
@@ -71,17 +82,33 @@ class _Timer:
 
 def build(options: BuildOptions) -> BuildReport:
     """Build (or with write=False, only check) a site. Raises ThemeError/OutputError for exit 2."""
-    timer = _Timer()
     if options.write:
         check_output_dir(options.output, options.site_dir)
+    store = Store(options.cache_dir if options.write else None)  # check writes nothing, not even the cache
+    try:
+        report = _build(options, store, _Timer())
+    finally:
+        store.close()
+    if store.problem:
+        warning = Diagnostic(Severity.WARNING, Location(str(options.cache_dir)), store.problem,
+                             "缓存只影响速度，不影响结果；可以删除缓存目录", "cache.ignored")
+        report = replace(report, diagnostics=(*report.diagnostics, warning))
+    return report
+
+
+def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
+    build_date = resolve_build_date(options.build_date)
     with timer("theme"):
         theme = load_theme(find_theme(options.site_dir))
     with timer("load"):
         sources = load_sources(options.site_dir)
+    inputs = _fingerprint(options, build_date, theme, sources)
+    if options.write and (last := _unchanged(store, options.output, inputs)) is not None:
+        return _replay(last, options, timer)
     with timer("validate"):
         records = validate(sources, options.base_url)
     with timer("link"):
-        linked = link(records, resolve_build_date(options.build_date))
+        linked = link(records, build_date)
     problems = list(linked.diagnostics)
     site = linked.site
     if site is None:
@@ -99,20 +126,67 @@ def build(options: BuildOptions) -> BuildReport:
         *open_data(site, plan.urls).artifacts, *theme_assets(theme), *content_files(site),
     ]
     jobs = options.jobs or default_jobs()
+    with timer("cache"):
+        bodies = store.bodies()
     if not options.write:
         with timer("render"):
-            done = render_site(Job(site, plan, theme, None, options.extra_head), jobs)
+            done = render_site(Job(site, plan, theme, None, options.extra_head, bodies), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
     with publish(options.output) as staging, timer("render+write"):
-        done = render_site(Job(site, plan, theme, staging, options.extra_head), jobs)
+        done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = sum(batch.pages for batch in done)
         if any(d.is_error for d in _final(problems, options)):
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         filled = [batch.filled for batch in done if batch.filled is not None]
         result = finish(staging, [*filled, staging.fill(outputs)])
-    return _report(problems, options, timer, pages, result.written, result.unchanged)
+    report = _report(problems, options, timer, pages, result.written, result.unchanged)
+    with timer("cache"):
+        store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
+        _remember(store, options.output, inputs, report)
+    return report
+
+
+def _fingerprint(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
+    """Everything a build's output depends on: sitegen, options, theme and every source file."""
+    return fingerprint([
+        SCHEMA, theme.digest, build_date.isoformat(), options.base_url or "", str(options.strict),
+        options.extra_head, sources.site.digest if sources.site else "",
+        *(f"{s.path}:{s.digest}" for s in sources.records),
+        *(f"{a.name}:{a.digest}" for a in sources.assets),
+        *(f"{d.location}:{d.message}" for d in sources.diagnostics),
+    ])
+
+
+def _unchanged(store: Store, output: Path, inputs: str) -> LastBuild | None:
+    """The last build, if it was made from the same inputs and its output is still as it left it."""
+    last = store.last_build(output)
+    if last is None or last.inputs != inputs or manifest_digest(output) != last.manifest:
+        return None
+    return last
+
+
+def _replay(last: LastBuild, options: BuildOptions, timer: _Timer) -> BuildReport:
+    """Nothing changed: report what the last build reported, and touch nothing."""
+    try:
+        diagnostics = [from_dict(item) for item in last.summary["diagnostics"]]
+        pages, files = int(last.summary["pages"]), int(last.summary["files"])
+    except (KeyError, TypeError, ValueError):
+        diagnostics, pages, files = [], 0, 0
+    return _report(diagnostics, options, timer, pages, 0, files)
+
+
+def _remember(store: Store, output: Path, inputs: str, report: BuildReport) -> None:
+    digest = manifest_digest(output)
+    if digest is None or not report.ok:
+        return
+    summary = {
+        "pages": report.pages,
+        "files": report.written + report.unchanged,
+        "diagnostics": [to_dict(d) for d in report.diagnostics],
+    }
+    store.save_last_build(output, LastBuild(inputs, digest, summary))
 
 
 def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:

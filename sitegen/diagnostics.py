@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -124,20 +125,28 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def to_dict(d: Diagnostic) -> dict[str, str | int]:
+    return {
+        "severity": d.severity.value,
+        "path": d.location.path,
+        "line": d.location.line,
+        "column": d.location.column,
+        "code": d.code,
+        "message": d.message,
+        "hint": d.hint,
+        "source_line": d.source_line,
+    }
+
+
+def from_dict(data: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        Severity(data["severity"]), Location(str(data["path"]), int(data["line"]), int(data["column"])),
+        str(data["message"]), str(data["hint"]), str(data["code"]), str(data["source_line"]),
+    )
+
+
 def format_json(diagnostics: Sequence[Diagnostic]) -> str:
-    items = [
-        {
-            "severity": d.severity.value,
-            "path": d.location.path,
-            "line": d.location.line,
-            "column": d.location.column,
-            "code": d.code,
-            "message": d.message,
-            "hint": d.hint,
-            "source_line": d.source_line,
-        }
-        for d in diagnostics
-    ]
+    items = [to_dict(d) for d in diagnostics]
     return json.dumps({"diagnostics": items}, ensure_ascii=False, indent=2)
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .artifacts import Artifact
+from .cache import BodyCache, CachedBody
 from .diagnostics import Diagnostic
 from .graph import Site
 from .render import make_environment, render_page
@@ -31,6 +32,7 @@ class Job:
     theme: Theme
     staging: Staging | None  # None: only render (sitegen check)
     extra_head: str = ""
+    bodies: dict[str, CachedBody] = field(default_factory=dict)  # the cache's Markdown bodies
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ class Done:
     filled: Filled | None
     pages: int
     diagnostics: tuple[Diagnostic, ...]
+    fresh: dict[str, CachedBody]  # bodies rendered now, for the cache
 
 
 def default_jobs() -> int:
@@ -69,8 +72,9 @@ class _Worker:
     def run(self, routes: Sequence[Route]) -> Done:
         problems: list[Diagnostic] = []
         artifacts: list[Artifact] = []
+        cache = BodyCache(self.job.bodies)
         for route in routes:
-            html = render_page(route, self.env, self.job.plan.urls, problems)
+            html = render_page(route, self.env, self.job.plan.urls, problems, cache)
             if html is None:
                 continue
             if self.job.extra_head:
@@ -78,7 +82,7 @@ class _Worker:
             artifacts.append(Artifact(route.output, html.encode("utf-8")))
         staging = self.job.staging
         filled = staging.fill(artifacts) if staging is not None and not problems else None
-        return Done(filled, len(artifacts), tuple(problems))
+        return Done(filled, len(artifacts), tuple(problems), cache.fresh)
 
 
 # Each worker process holds its own _Worker, made once when the pool forks it.

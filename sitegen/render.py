@@ -11,6 +11,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import models as m
+from .cache import BodyCache, CachedBody
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
 from .markdown import Heading, render_markdown
@@ -83,17 +84,25 @@ def _iso(value: dt.date) -> str:
 
 
 def render_body(
-    markdown: m.Markdown, path: str, page: str, urls: Urls, problems: list[Diagnostic]
+    markdown: m.Markdown, path: str, page: str, urls: Urls, problems: list[Diagnostic],
+    cache: BodyCache | None = None,
 ) -> Body:
     """Render a Markdown body for the page at `page`; its link problems become diagnostics at
-    the source file's own lines."""
-    result = render_markdown(markdown.text, urls.resolver(page))
+    the source file's own lines. A cached rendering is reused while its links still hold."""
+    resolve = urls.resolver(page)
+    key = BodyCache.key(markdown.text, page) if cache is not None else ""
+    if cache is not None and (hit := cache.get(key, resolve)) is not None:
+        return Body(Markup(hit.html), hit.headings)
+    result = render_markdown(markdown.text, resolve)
     for problem in result.problems:
         problems.append(Diagnostic(
             Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),
             problem.message, problem.hint, "markdown.link",
             source_line=_line(markdown.text, problem.line),
         ))
+    if cache is not None and not result.problems:
+        links = tuple((target, resolve(target) or "") for target in result.targets)
+        cache.put(key, CachedBody(result.html, result.headings, links))
     return Body(Markup(result.html), result.headings)
 
 
@@ -102,11 +111,14 @@ def _line(text: str, line: int) -> str:
     return lines[line - 1] if 1 <= line <= len(lines) else ""
 
 
-def render_page(route: Route, env: jinja2.Environment, urls: Urls, problems: list[Diagnostic]) -> str | None:
+def render_page(
+    route: Route, env: jinja2.Environment, urls: Urls, problems: list[Diagnostic],
+    cache: BodyCache | None = None,
+) -> str | None:
     record = route.record
     body = None
     if record is not None and isinstance(getattr(record, "body", None), m.Markdown):
-        body = render_body(record.body, record.origin.path, route.path, urls, problems)
+        body = render_body(record.body, record.origin.path, route.path, urls, problems, cache)
     try:
         return env.get_template(route.template).render(page=route, record=record, body=body)
     except jinja2.TemplateError as exc:

@@ -176,6 +176,14 @@ def _write_manifest(staging: Path, output: Path, manifest: dict[str, str], previ
     (staging / MARKER).write_text(text, encoding="utf-8")
 
 
+def manifest_digest(output: Path) -> str | None:
+    """A digest of the published tree's manifest, or None when there is none."""
+    try:
+        return hashlib.sha256((output.absolute() / MARKER).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _read_manifest(output: Path) -> dict[str, str]:
     try:
         data = json.loads((output / MARKER).read_text(encoding="utf-8"))

@@ -1,0 +1,177 @@
+"""The build cache: rendered Markdown bodies, and the fingerprint of the last build's inputs.
+
+Kept in one SQLite file under the cache directory (default `.sitegen-cache/`), so CI can
+restore it between runs. Values are JSON, never pickle: a cache from elsewhere is data, not
+code. A cache that is corrupt, or written by another version of sitegen, is ignored with a
+warning and rebuilt; it can make a build faster, never different.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .markdown import Heading, LinkResolver
+
+SCHEMA = f"sitegen-cache-1/{__version__}"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedBody:
+    html: str
+    headings: tuple[Heading, ...]
+    links: tuple[tuple[str, str], ...]  # (target as written, URL it resolved to)
+
+    def still_valid(self, resolve: LinkResolver) -> bool:
+        """The body's links must still point where they pointed when it was rendered."""
+        return all(resolve(target) == url for target, url in self.links)
+
+
+@dataclass(slots=True)
+class BodyCache:
+    """Bodies by key; `fresh` collects what this process rendered, to be saved by the parent."""
+
+    known: dict[str, CachedBody] = field(default_factory=dict)
+    fresh: dict[str, CachedBody] = field(default_factory=dict)
+
+    @staticmethod
+    def key(text: str, page: str) -> str:
+        return hashlib.sha256(f"{page}\0{text}".encode()).hexdigest()
+
+    def get(self, key: str, resolve: LinkResolver) -> CachedBody | None:
+        body = self.known.get(key)
+        return body if body is not None and body.still_valid(resolve) else None
+
+    def put(self, key: str, body: CachedBody) -> None:
+        self.fresh[key] = body
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the previous build into an output was made from, and what it reported."""
+
+    inputs: str  # fingerprint of every input
+    manifest: str  # digest of the output's manifest file
+    summary: dict[str, Any]  # pages, diagnostics (as JSON)
+
+
+class Store:
+    """The SQLite file. Every failure to read or write it degrades to “no cache”."""
+
+    def __init__(self, directory: Path | None) -> None:
+        self.directory = directory
+        self.problem: str | None = None  # why the cache was ignored, for a warning
+        self._db: sqlite3.Connection | None = None
+        if directory is not None:
+            self._db = self._open(directory / "cache.sqlite")
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path)
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None or row[0] != SCHEMA:
+                if row is not None:
+                    self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
+                db.execute("DELETE FROM bodies")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                db.commit()
+            return db
+        except (sqlite3.Error, OSError) as exc:
+            self.problem = f"缓存目录 {path.parent} 无法使用（{exc}），本次不使用缓存"
+            self._corrupt(path)
+            return None
+
+    def _corrupt(self, path: Path) -> None:
+        """A damaged file is moved aside, so that the next build starts a fresh one."""
+        try:
+            if path.is_file():
+                path.replace(path.with_suffix(".corrupt"))
+        except OSError:
+            pass
+
+    def bodies(self) -> dict[str, CachedBody]:
+        if self._db is None:
+            return {}
+        try:
+            rows = self._db.execute("SELECT key, value FROM bodies").fetchall()
+            return {key: _decode_body(value) for key, value in rows}
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            self.problem = f"缓存内容已损坏（{exc}），已忽略"
+            return {}
+
+    def save_bodies(self, bodies: Iterable[tuple[str, CachedBody]]) -> None:
+        self._write("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
+                    [(key, _encode_body(body)) for key, body in bodies])
+
+    def last_build(self, output: Path) -> LastBuild | None:
+        value = self._meta(f"last:{output}")
+        if value is None:
+            return None
+        try:
+            data = json.loads(value)
+            return LastBuild(data["inputs"], data["manifest"], data["summary"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def save_last_build(self, output: Path, last: LastBuild) -> None:
+        value = json.dumps({"inputs": last.inputs, "manifest": last.manifest, "summary": last.summary},
+                           ensure_ascii=False, sort_keys=True)
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"last:{output}", value)])
+
+    def _meta(self, key: str) -> str | None:
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else str(row[0])
+
+    def _write(self, sql: str, rows: list[tuple[str, str]]) -> None:
+        if self._db is None or not rows:
+            return
+        try:
+            self._db.executemany(sql, rows)
+            self._db.commit()
+        except sqlite3.Error as exc:
+            self.problem = f"无法写入缓存（{exc}）"
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _encode_body(body: CachedBody) -> str:
+    return json.dumps({
+        "html": body.html,
+        "headings": [[h.level, h.text, h.anchor] for h in body.headings],
+        "links": [list(link) for link in body.links],
+    }, ensure_ascii=False)
+
+
+def _decode_body(value: str) -> CachedBody:
+    data = json.loads(value)
+    return CachedBody(
+        html=str(data["html"]),
+        headings=tuple(Heading(int(level), str(text), str(anchor)) for level, text, anchor in data["headings"]),
+        links=tuple((str(target), str(url)) for target, url in data["links"]),
+    )
+
+
+def fingerprint(parts: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()

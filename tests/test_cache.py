@@ -1,0 +1,99 @@
+"""The build cache makes builds faster, never different: a warm build after any sequence of
+edits, deletes and renames gives the same bytes as a clean build of the same sources."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.sites import BASELINE, NOTICE, PROCEDURE, build, snapshot, write_site
+
+NOTICES = [f"content/notices/n{i}.md" for i in range(4)]
+
+# An edit is (what, which notice, a word): write/append to a notice, delete it, rename it,
+# or change what a link in the procedure points at.
+edits = st.lists(
+    st.tuples(st.sampled_from(["write", "append", "delete", "rename", "relink"]),
+              st.integers(0, 3), st.sampled_from(["甲", "乙", "丙"])),
+    min_size=1, max_size=6,
+)
+
+
+def _apply(site: Path, edit: tuple[str, int, str]) -> None:
+    what, index, word = edit
+    path = site / NOTICES[index]
+    if what == "write":
+        path.write_text(NOTICE.replace("假期值班安排", f"通知{word}"), encoding="utf-8")
+    elif what == "append" and path.exists():
+        path.write_text(path.read_text(encoding="utf-8") + f"\n补充{word}。\n", encoding="utf-8")
+    elif what == "delete" and path.exists():
+        path.unlink()
+    elif what == "rename" and path.exists():
+        path.rename(path.with_name(f"m{index}-{ord(word)}.md"))
+    elif what == "relink":
+        target = "@notices/duty" if word == "甲" else "@departments/office"
+        text = PROCEDURE.replace("@departments/office", target)
+        (site / "content/procedures/id-card.md").write_text(text, encoding="utf-8")
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits)
+def test_warm_builds_equal_clean_builds_after_any_edits(tmp_path: Path, sequence: list[tuple[str, int, str]]) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as work:
+        site = write_site(Path(work) / "site", {})
+        assert build(site).code == 0
+        for edit in sequence:
+            _apply(site, edit)
+            warm = build(site)
+            clean_site = Path(work) / "clean"
+            shutil.rmtree(clean_site, ignore_errors=True)
+            shutil.copytree(site / "content", clean_site / "content")
+            clean = build(clean_site, "--no-cache")
+            assert warm.code == clean.code, (warm.stderr, clean.stderr)
+            if clean.code == 0:
+                assert snapshot(site / "output") == snapshot(clean_site / "output")
+
+
+def test_nothing_changed_touches_nothing_and_reports_the_same(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/departments/office.yaml": BASELINE["content/departments/office.yaml"]
+                                 + "phone: 027-87000001\n"})
+    first = build(site)
+    assert first.code == 0 and "1 个警告" in first.stderr
+    mtimes = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*")}
+    second = build(site)
+    assert second.code == 0
+    assert "未知的字段 “phone”" in second.stderr  # the warning is reported again
+    assert {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*")} == mtimes
+
+
+def test_a_corrupt_cache_is_ignored_with_a_warning(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {})
+    assert build(site).code == 0
+    expected = snapshot(site / "output")
+    (site / ".sitegen-cache/cache.sqlite").write_bytes(b"this is not a database" * 100)
+    shutil.rmtree(site / "output")
+    result = build(site)
+    assert result.code == 0
+    assert "缓存" in result.stderr
+    assert snapshot(site / "output") == expected
+
+
+def test_a_cached_body_is_not_trusted_when_its_link_target_goes_away(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {})
+    assert build(site).code == 0
+    (site / "content/departments/office.yaml").rename(site / "content/departments/office-2.yaml")
+    result = build(site)
+    assert result.code == 1
+    assert "content/notices/duty.md:5:" in result.stderr and "链接目标不存在" in result.stderr
+
+
+def test_check_writes_no_cache(tmp_path: Path) -> None:
+    from tests.sites import check
+
+    site = write_site(tmp_path, {})
+    assert check(site).code == 0
+    assert not (site / ".sitegen-cache").exists()
