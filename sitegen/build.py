@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .artifacts import Output
+from .audit import audit, quote_lines, scorecard
 from .cache import SCHEMA, LastBuild, Store, fingerprint
 from .diagnostics import (
     Diagnostic,
@@ -113,28 +114,33 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     site = linked.site
     if site is None:
         return _report(problems, options, timer)
+    with timer("audit"):  # on a site with content errors the audit would report their echoes: wait
+        clean = not any(d.is_error for d in problems)
+        findings = audit(site, site.config.audit, records.holidays) if clean else ()
+        problems.extend(quote_lines(findings, _texts(sources)))
     with timer("routes"):
-        plan = plan_routes(site)
+        plan = plan_routes(site, scorecard(site, findings, site.config.audit))
     require_templates(theme, {route.template for route in plan.routes})
     problems.extend(plan.diagnostics)
     if any(d.is_error for d in _final(problems, options)):
         with timer("markdown"):  # templates would trip over the broken records: check links only
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
+    data = open_data(site, plan.urls)
     outputs: list[Output] = [
         sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
-        *open_data(site, plan.urls).artifacts, *theme_assets(theme), *content_files(site),
+        *data.artifacts, *theme_assets(theme), *content_files(site),
     ]
     jobs = options.jobs or default_jobs()
     with timer("cache"):
         bodies = store.bodies()
     if not options.write:
         with timer("render"):
-            done = render_site(Job(site, plan, theme, None, options.extra_head, bodies), jobs)
+            done = render_site(Job(site, plan, theme, None, options.extra_head, bodies, data.files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
     with publish(options.output) as staging, timer("render+write"):
-        done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies), jobs)
+        done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies, data.files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = sum(batch.pages for batch in done)
         if any(d.is_error for d in _final(problems, options)):
@@ -208,8 +214,19 @@ def resolve_build_date(explicit: dt.date | None) -> dt.date:
     return dt.datetime.now(CHINA).date()
 
 
+def _texts(sources: Sources) -> dict[str, str]:
+    """Each source file's text by path, for quoting the line of a finding."""
+    files = (sources.site, sources.holidays, *sources.records)
+    return {source.path: source.text for source in files if source is not None}
+
+
 def _final(problems: list[Diagnostic], options: BuildOptions) -> tuple[Diagnostic, ...]:
-    return promote_warnings(problems) if options.strict else tuple(problems)
+    """--strict makes content warnings fatal; the audit's severities are site.yaml's `audit: rules:`
+    (a 22号 quota short in November is a warning that no edit can fix before the year is out)."""
+    if not options.strict:
+        return tuple(problems)
+    audit_findings = [d for d in problems if d.code.startswith("audit.")]
+    return (*promote_warnings(d for d in problems if not d.code.startswith("audit.")), *audit_findings)
 
 
 def _report(problems: list[Diagnostic], options: BuildOptions, timer: _Timer, pages: int = 0,

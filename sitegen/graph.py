@@ -129,7 +129,6 @@ def link(records: Records, build_date: dt.date) -> Linked:
             if ref.slug not in records.attempted.get(ref.kind, ()):
                 _check_ref(ref, record.origin.path, by_slug, problems)
     _check_parent_cycles(records.departments, problems)
-    _check_sessions(sessions, build_date, problems)
 
     departments = _by_order(by_slug["departments"].values())
     procedures = sorted(by_slug["procedures"].values(), key=lambda p: p.slug)
@@ -213,16 +212,6 @@ def _check_parent_cycles(departments: Sequence[m.Department], problems: list[Dia
                 break
             seen.add(current)
             current = parent[current]
-
-
-def _check_sessions(sessions: Sequence[m.Session], build_date: dt.date, problems: list[Diagnostic]) -> None:
-    for session in sessions:
-        if session.status == "scheduled" and session.date < build_date:
-            problems.append(Diagnostic(
-                Severity.WARNING, Location(session.origin.path, session.origin.line, 1),
-                f"{session.date.isoformat()} 的接访已经过去，状态仍是 scheduled（未举行）",
-                "举行后把 status 改为 held；如已取消或延期，改为 cancelled / postponed 并写明 reason",
-                "session.stale"))
 
 
 def _by_order(items: Iterable[R]) -> tuple[R, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .audit.settings import AuditSettings
 from .values.hours import Hours, TimeRange
 from .values.phones import Phone
 
@@ -86,6 +87,7 @@ class SiteConfig:
     identity: Identity
     nav: tuple[NavItem, ...] | None  # None: the theme's default main sections
     demo: bool
+    audit: AuditSettings  # site.yaml's `audit:` — rule severities and freshness limits
     origin: Origin
 
     @property

@@ -17,6 +17,7 @@ from .artifacts import Artifact
 from .cache import BodyCache, CachedBody
 from .diagnostics import Diagnostic
 from .graph import Site
+from .outputs.opendata import DataFile
 from .render import make_environment, render_page
 from .routes import Plan, Route
 from .theme import Theme
@@ -33,6 +34,7 @@ class Job:
     staging: Staging | None  # None: only render (sitegen check)
     extra_head: str = ""
     bodies: dict[str, CachedBody] = field(default_factory=dict)  # the cache's Markdown bodies
+    data_files: tuple[DataFile, ...] = ()  # the open data files, listed on /data/
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class _Worker:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.env = make_environment(job.theme, job.plan.urls, job.site)
+        self.env = make_environment(job.theme, job.plan.urls, job.site, job.data_files)
 
     def run(self, routes: Sequence[Route]) -> Done:
         problems: list[Diagnostic] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +12,14 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import models as m
+from .audit import commitments
 from .cache import BodyCache, CachedBody
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
 from .markdown import Heading, render_markdown
+from .outputs.jsonld import jsonld, jsonld_graph, script_tag, site_jsonld
+from .outputs.opendata import DataFile
+from .outputs.qr import qr_svg
 from .routes import Route, Urls, record_path
 from .theme import Theme
 
@@ -29,7 +34,9 @@ class Body:
     headings: tuple[Heading, ...]
 
 
-def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment:
+def make_environment(
+    theme: Theme, urls: Urls, site: Site, data_files: tuple[DataFile, ...] = ()
+) -> jinja2.Environment:
     """Jinja with autoescape and StrictUndefined: a missing value fails the build, never a blank."""
     env = jinja2.Environment(
         loader=jinja2.DictLoader(theme.templates),
@@ -54,6 +61,17 @@ def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment
     def asset(context: Context, name: str) -> str:
         return urls.link(context["page"].path, static[name])
 
+    def structured_data(record: Any) -> Markup:
+        """The JSON-LD block of a record page (or of a list of sessions), if its kind has one."""
+        if isinstance(record, list | tuple):
+            data = jsonld_graph(record, site, urls) if record else None
+        else:
+            data = jsonld(record, site, urls)
+        return Markup(script_tag(data)) if data else Markup("")  # script_tag escapes < > &
+
+    def qr(path: str, label: str | None = None) -> Markup:
+        return Markup(qr_svg(urls.absolute(path), label))  # segno escapes the title
+
     env.globals.update(
         site=site,
         config=site.config,
@@ -63,6 +81,11 @@ def make_environment(theme: Theme, urls: Urls, site: Site) -> jinja2.Environment
         url_of=url_of,
         absolute_url=urls.absolute,
         asset=asset,
+        jsonld=structured_data,
+        site_jsonld=lambda: Markup(script_tag(site_jsonld(site, urls))),
+        qr=qr,
+        data_files=data_files,
+        commitments=functools.partial(commitments, site),  # commitments(leader[, year]): 22号 targets
     )
     env.filters.update(cn_date=cn_date, weekday=weekday, iso=_iso)
     return env

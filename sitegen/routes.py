@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import models as m
+from .audit import Scorecard
 from .diagnostics import Diagnostic, Location, Severity
 from .graph import Site
 from .markdown import LinkResolver
@@ -124,7 +125,8 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def plan_routes(site: Site) -> Plan:
+def plan_routes(site: Site, scorecard: Scorecard | None = None) -> Plan:
+    """Every page; /openness/ (the audit's public scorecard) when the build passes its scorecard."""
     routes: list[Route] = [
         Route("", "home.html", site.config.title),
         Route("departments/", "departments.html", "机构职能"),
@@ -135,8 +137,11 @@ def plan_routes(site: Site) -> Plan:
         Route("policies/", "policies.html", "政策文件"),
         Route("halls/", "halls.html", "服务大厅"),
         Route("notices/", "notices.html", "通知公告"),
+        Route("data/", "data.html", "开放数据"),
         Route(NOT_FOUND, "404.html", "页面未找到"),
     ]
+    if scorecard is not None:
+        routes.append(Route("openness/", "openness.html", "政务公开体检", scorecard))
     for template, records in (
         ("department.html", site.departments), ("procedure.html", site.procedures),
         ("leader.html", site.leaders), ("policy.html", site.policies), ("hall.html", site.halls),

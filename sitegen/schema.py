@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import models as m
+from .audit.settings import AuditSettings, AuditSettingsField
 from .diagnostics import Reporter
 from .fields import (
     INVALID,
@@ -192,6 +193,7 @@ SITE = (
     )), True),
     Spec("nav", ListOf(Object(m.NavItem, (Spec("title", Text(), True), Spec("url", Text(), True))))),
     Spec("demo", Boolean(), default=False),
+    Spec("audit", AuditSettingsField(), default=AuditSettings()),
 )
 
 DEPARTMENT = (
@@ -331,13 +333,17 @@ KINDS: dict[str, Kind] = {
 
 
 def positions(node: Map) -> dict[str, tuple[int, int]]:
-    """Where each top-level value and each item of a top-level list is written."""
+    """Where each value is written, by its path: "fee", "conditions[3]", "time_limit.promised",
+    "materials[2].copies", "activity.2026.research_days" — so later checks (the audit) can point at it."""
     found: dict[str, tuple[int, int]] = {}
-    for key, value in node.entries:
-        found[key.value] = (value.line, value.column)
-        if isinstance(value, Seq):
-            for i, item in enumerate(value.items):
-                found[f"{key.value}[{i + 1}]"] = (item.line, item.column)
+    pending: list[tuple[str, Node]] = [(key.value, value) for key, value in node.entries]
+    while pending:  # no recursion: the YAML loader bounds the depth, this keeps the stack flat too
+        path, value = pending.pop()
+        found[path] = (value.line, value.column)
+        if isinstance(value, Map):
+            pending.extend((f"{path}.{key.value}", child) for key, child in value.entries)
+        elif isinstance(value, Seq):
+            pending.extend((f"{path}[{i + 1}]", item) for i, item in enumerate(value.items))
     return found
 
 
@@ -384,6 +390,7 @@ def site_config(values: dict[str, Any], base_url_override: str | None, origin: m
         identity=m.Identity(**identity),
         nav=values["nav"],
         demo=values["demo"],
+        audit=values["audit"],
         origin=origin,
     )
 

@@ -13,6 +13,7 @@ from .models import Asset
 from .schema import KINDS
 
 SITE_FILE = "site.yaml"
+HOLIDAYS_FILE = "holidays.yaml"  # 法定节假日和调休上班日：every working-day computation reads it
 FILES_FOLDER = "files"
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -33,6 +34,7 @@ class Sources:
     assets: tuple[Asset, ...]  # sorted by name
     diagnostics: tuple[Diagnostic, ...]
     attempted: dict[str, frozenset[str]]  # folder -> every slug with a file, readable or not
+    holidays: SourceFile | None = None  # content/holidays.yaml, when the site has one
 
 
 def load_sources(site_dir: Path) -> Sources:
@@ -49,6 +51,10 @@ def load_sources(site_dir: Path) -> Sources:
     else:
         problem("content/" + SITE_FILE, "找不到站点配置文件 content/site.yaml",
                 "在 content/ 下新建 site.yaml，至少写 title、base_url、organization 和 identity", "source.site")
+    holidays: SourceFile | None = None
+    holidays_path = content / HOLIDAYS_FILE
+    if holidays_path.is_file() and _inside(holidays_path, content):
+        holidays = _read(holidays_path, "content/" + HOLIDAYS_FILE, "", "holidays", problems)
 
     records: list[SourceFile] = []
     assets: list[Asset] = []
@@ -58,7 +64,7 @@ def load_sources(site_dir: Path) -> Sources:
         rel = "content/" + rel_in_content
         top, _, rest = rel_in_content.partition("/")
         if not rest:
-            if rel_in_content not in (SITE_FILE, "holidays.yaml"):
+            if rel_in_content not in (SITE_FILE, HOLIDAYS_FILE):
                 problem(rel, f"content/ 下的文件 “{rel_in_content}” 不属于任何内容类型，已忽略",
                         "内容文件放在 departments/、procedures/ 等文件夹中", "source.unknown",
                         Severity.WARNING)
@@ -87,7 +93,7 @@ def load_sources(site_dir: Path) -> Sources:
             records.append(source)
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
                    tuple(sorted(assets, key=lambda a: a.name)), tuple(problems),
-                   {folder: frozenset(slugs) for folder, slugs in attempted.items()})
+                   {folder: frozenset(slugs) for folder, slugs in attempted.items()}, holidays)
 
 
 def _walk(content: Path, problems: list[Diagnostic]) -> list[Path]:

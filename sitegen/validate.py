@@ -11,6 +11,7 @@ from .diagnostics import Diagnostic, Reporter
 from .fields import parse_mapping
 from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_id, site_config
 from .sources import SourceFile, Sources
+from .workdays import NO_HOLIDAYS, Holidays, parse_holidays
 from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
 
 
@@ -30,6 +31,7 @@ class Records:
     # Every slug that has a source file, valid or not: a reference to a record that failed
     # validation is not reported again as unknown.
     attempted: dict[str, frozenset[str]]
+    holidays: Holidays = NO_HOLIDAYS  # content/holidays.yaml; weekends only when the site has none
 
 
 def validate(sources: Sources, base_url: str | None = None) -> Records:
@@ -41,6 +43,12 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
         values = _site_values(node, report)
         if values is not None and isinstance(node, Map):
             config = site_config(values, base_url, m.Origin(sources.site.path, node.line, (), positions(node)))
+        diagnostics.extend(report.diagnostics)
+
+    holidays = NO_HOLIDAYS
+    if sources.holidays is not None:
+        report = Reporter(sources.holidays.path, sources.holidays.text)
+        holidays = parse_holidays(parse_yaml(sources.holidays.text, report), report) or NO_HOLIDAYS
         diagnostics.extend(report.diagnostics)
 
     by_folder: dict[str, list[Any]] = {folder: [] for folder in KINDS}
@@ -60,6 +68,7 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
         notices=tuple(by_folder["notices"]),
         pages=tuple(by_folder["pages"]),
         assets=sources.assets,
+        holidays=holidays,
         diagnostics=tuple(diagnostics),
         attempted=sources.attempted,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -141,7 +142,10 @@ def test_kill_during_build_leaves_old_or_new_output(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["department", "procedure", "leader", "reception", "policy", "hall", "notice", "page"])
 def test_new_writes_a_scaffold_that_validates(tmp_path: Path, kind: str) -> None:
-    site = write_site(tmp_path, {})
+    # The audit asks a new leader for a reception this year: give the fresh one a session.
+    extra = {"content/receptions/fresh.yaml": "- {leader: fresh-one, date: 2026-12-11, time: 9:00-11:30, "
+             "location: 信访接待室, method: 定点接访}\n"} if kind == "leader" else {}
+    site = write_site(tmp_path, extra)
     result = run("new", kind, "fresh-one", str(site))
     assert result.code == 0, result.stderr
     [path] = [p for p in (site / "content").rglob("fresh-one.*")]
@@ -161,3 +165,15 @@ def test_new_refuses_to_overwrite_and_bad_slugs(tmp_path: Path) -> None:
     unknown = run("new", "widget", "x", str(site))
     assert unknown.code == 2 and "未知的内容类型" in unknown.stderr
     assert snapshot(site) == before
+
+
+def test_check_reports_audit_findings_with_file_and_line(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {"content/procedures/id-card.md": PROCEDURE.replace("fee: 不收费", "fee: 无")})
+    as_json = check(site, "--format", "json")
+    assert as_json.code == 1
+    found = {(d["path"], d["line"], d["code"], d["severity"]) for d in json.loads(as_json.stdout)["diagnostics"]}
+    assert ("content/procedures/id-card.md", 20, "audit.procedure.fee", "error") in found
+    as_github = check(site, "--format", "github")
+    assert "::error file=content/procedures/id-card.md,line=20,col=6,title=audit.procedure.fee::" in as_github.stderr
+    as_text = check(site)
+    assert "content/procedures/id-card.md:20:6: error:" in as_text.stderr and "    fee: 无" in as_text.stderr

@@ -337,3 +337,13 @@ def test_top_level_options_are_documented() -> None:
         for option in action.option_strings:
             if option not in ("-h", "--help"):
                 assert mentioned(option, cli_section), f"README: `sitegen {option}` is not documented"
+
+
+def test_every_audit_rule_is_listed_with_its_source() -> None:
+    from sitegen.audit import RULES
+
+    rules = section(readme(), "政务公开体检", 2)
+    for rule in RULES:
+        row = next((line for line in rules.split("\n") if line.startswith(f"| `{rule.id}` |")), None)
+        assert row is not None, f"README: the audit table has no row for `{rule.id}`"
+        assert rule.source in row and rule.title in row, f"README: the row of `{rule.id}` is out of date"

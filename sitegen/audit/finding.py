@@ -1,0 +1,54 @@
+"""What a check finds, before severities apply; and the small helpers every check shares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from .. import models as m
+from ..diagnostics import Location
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  # a Rule id
+    location: Location
+    message: str
+    hint: str
+    # A shortfall that the rest of the year can still make good (22号 quotas before December):
+    # reported as a warning whatever the rule's severity, unless the rule is off.
+    at_most_warning: bool = False
+
+
+def place(origin: m.Origin, *keys: str) -> Location:
+    """Where the first of `keys` that was written is ("identity.icp", then "identity"), else the record."""
+    for key in keys:
+        position = origin.positions.get(key)
+        if position is not None:
+            return Location(origin.path, *position)
+    return Location(origin.path, origin.line, 1)
+
+
+_PUNCTUATION = re.compile(r"[\s。.，,；;：:、！!？?（）()【】\[\]“”\"'‘’《》<>…·~～_—/\\|-]+")
+# What editors write when they have nothing to write: not content the public can use.
+_PLACEHOLDERS = frozenset({
+    "无", "暂无", "没有", "空", "略", "见上", "同上", "详见", "待定", "待补充", "待完善", "待更新", "另行通知",
+    "另行公布", "另行确定", "不详", "未知", "xx", "xxx", "tbd", "todo", "na", "null", "none", "某某", "0",
+})
+
+
+def plain(text: str) -> str:
+    """The text without spaces and punctuation, case-folded: what placeholder checks compare."""
+    return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def is_placeholder(text: str) -> bool:
+    """“无”, “待定”, “/”, “XXX”: a field that is filled in but says nothing."""
+    cleaned = plain(text)
+    return cleaned in _PLACEHOLDERS or not cleaned or re.fullmatch(r"[x某×*]+", cleaned) is not None
+
+
+def quoted(text: str, limit: int = 24) -> str:
+    """“text”, shortened for a message."""
+    return f"“{text if len(text) <= limit else text[:limit] + '…'}”"
