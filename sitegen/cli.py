@@ -17,6 +17,7 @@ from . import __version__
 from .build import BuildOptions, BuildReport, build
 from .diagnostics import count, format_github, format_json, format_text
 from .scaffold import TEMPLATES, ScaffoldError, scaffold
+from .serve import ServeOptions, serve
 from .theme import ThemeError
 from .write import OutputError
 
@@ -46,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--output", "-o", type=Path, help="输出目录（默认：SITE_DIR/output）")
     b.add_argument("--base-url", help="覆盖 site.yaml 的 base_url，如 https://www.example.gov.cn/zwgk/")
     b.add_argument("--strict", action="store_true", help="把警告当作错误（CI 中推荐）")
+    b.add_argument("--cache-dir", type=Path, metavar="DIR",
+                   help="构建缓存目录（默认：SITE_DIR/.sitegen-cache；CI 中可在两次运行之间保留）")
+    b.add_argument("--no-cache", action="store_true", help="不读也不写缓存")
 
     c = commands.add_parser("check", help="只校验，不写任何文件", description="做 build 的全部校验，但不写任何文件。")
     _site_arguments(c)
@@ -53,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
                    help="问题的输出格式：text（默认）、json（机器可读）、github（GitHub Actions 注释）")
     c.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
     c.add_argument("--strict", action="store_true", help="把警告当作错误")
+
+    s = commands.add_parser("serve", help="本地预览：保存即重新生成，浏览器自动刷新",
+                            description="生成网站到临时目录并在本机提供预览；监视 content/ 与 themes/，"
+                                        "保存后自动重新生成并刷新浏览器；内容有错误时浏览器中显示错误页面。"
+                                        "不会改动 output/。")
+    _site_arguments(s)
+    s.add_argument("--host", default="127.0.0.1",
+                   help="监听地址（默认 127.0.0.1，只有本机能访问；改成其他地址会有警告）")
+    s.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 表示任选一个空闲端口）")
 
     n = commands.add_parser("new", help="新建内容文件（带全部必填字段和说明）",
                             description="按内容类型生成新文件，包含全部必填字段、每个字段的说明和可直接通过校验的示例值。")
@@ -66,8 +79,16 @@ def _parser() -> argparse.ArgumentParser:
 def _site_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
                         help="站点目录，其中有 content/（默认：当前目录）")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
+                        help="并行进程数（默认：可用的 CPU 核数）；输出与进程数无关")
     parser.add_argument("--build-date", type=_date, metavar="YYYY-MM-DD",
                         help="按此日期生成（区分将来与已过的接访等）；默认取 SOURCE_DATE_EPOCH 或今天")
+
+
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"进程数应为正整数，而不是 “{text}”")
+    return int(text)
 
 
 def _date(text: str) -> dt.date:
@@ -87,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = scaffold(args.site_dir, args.kind, args.slug)
             print(f"已创建 {path}：请把示例值改成实际内容", file=sys.stderr)
             return EXIT_OK
+        if args.command == "serve":
+            return _serve(args, sys.stderr)
         return _run(args, sys.stdout, sys.stderr)
     except (ThemeError, OutputError, ScaffoldError) as exc:
         print(f"sitegen: 错误：{exc}", file=sys.stderr)
@@ -115,6 +138,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         strict=args.strict,
         build_date=args.build_date,
         write=writing,
+        jobs=args.jobs,
+        cache_dir=_cache_dir(args, site_dir) if writing else None,
     )
     report = build(options)
     fmt = getattr(args, "format", "text")
@@ -125,6 +150,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(format_github(diagnostic) if fmt == "github" else format_text(diagnostic), file=err)
     print(_summary(report, writing), file=err)
     return EXIT_OK if report.ok else EXIT_CONTENT
+
+
+def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    if not (args.site_dir / "content").is_dir():
+        print(f"sitegen: 错误：{args.site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
+              file=err)
+        return EXIT_USAGE
+    return serve(ServeOptions(args.site_dir, args.host, args.port, args.build_date, args.jobs), err)
+
+
+def _cache_dir(args: argparse.Namespace, site_dir: Path) -> Path | None:
+    if args.no_cache:
+        return None
+    return args.cache_dir if args.cache_dir is not None else site_dir / ".sitegen-cache"
 
 
 def _summary(report: BuildReport, writing: bool) -> str:

@@ -1,0 +1,222 @@
+"""`sitegen serve`: build into a private folder, serve it, rebuild on every save, reload the browser.
+
+The preview never touches the site's output/: it builds into a temporary folder that is removed
+on exit. The reload script is added to pages as they are served, so the built files are exactly
+what `sitegen build` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import ipaddress
+import os
+import signal
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from ..build import BuildOptions, build
+from ..diagnostics import Diagnostic, count, format_text
+from ..schema import KINDS
+from ..sources import SITE_FILE, SourceFile, Sources, decode
+from ..theme import ThemeError
+from ..validate import validate
+from ..write import OutputError
+from .live import Preview, Status
+from .server import PreviewServer
+from .watch import Changes, start_watching
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    site_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    build_date: dt.date | None = None
+    jobs: int = 0  # as for build: 0 is one worker per available core
+
+
+def serve(options: ServeOptions, err: TextIO) -> int:
+    """Run the preview until Ctrl-C (or SIGTERM); returns the exit code."""
+    preview = Preview()
+    with tempfile.TemporaryDirectory(prefix="sitegen-serve-", ignore_cleanup_errors=True) as scratch:
+        rebuild = _Rebuilder(options, Path(scratch), preview)
+        try:
+            server = PreviewServer(options.host, options.port, rebuild.output, preview)
+        except OSError as exc:
+            print(f"sitegen: 错误：{_bind_problem(options, exc)}", file=err)
+            return EXIT_USAGE
+        warning = exposure_warning(options.host)
+        if warning:
+            print(warning, file=err)
+        changes = Changes()
+        observer = start_watching(options.site_dir, changes)
+        thread = threading.Thread(target=server.serve_forever, name="sitegen-serve", daemon=True)
+        try:
+            with _stop_signals():
+                print(f"正在生成 {options.site_dir} …", file=err)
+                log = _Log(err)
+                log.report(rebuild(), "首次生成")
+                thread.start()  # requests that came during the first build were queued, not refused
+                print(f"预览地址：{_address(server, preview.status.base_path)}  （按 Ctrl-C 停止）", file=err)
+                _rebuild_on_change(rebuild, changes, log)
+        except KeyboardInterrupt:
+            print("\n已停止预览。", file=err)
+        finally:
+            preview.close()  # ends the open event streams
+            observer.stop()
+            if thread.is_alive():
+                server.shutdown()
+            server.server_close()
+            observer.join(timeout=2)
+    return EXIT_OK
+
+
+def _rebuild_on_change(rebuild: _Rebuilder, changes: Changes, log: _Log) -> None:
+    while True:
+        batch = changes.next_batch(timeout=0.5)  # short waits keep Ctrl-C prompt
+        if batch:
+            log.report(rebuild(), _describe(batch, rebuild.options.site_dir))
+
+
+def _bind_problem(options: ServeOptions, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"端口 {options.port} 已被占用（可能已有一个预览在运行），请用 --port 换一个端口"
+    return f"无法在 {options.host}:{options.port} 上启动预览：{exc.strerror or exc}（请检查 --host 与 --port）"
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when the preview is reachable from other computers."""
+    if host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name: it may well resolve to a public address
+    return (f"警告：预览服务器正在监听 {host}，同一网络中的其他电脑也能打开本预览，包括尚未发布的内容。"
+            "如无必要，请去掉 --host，只在本机（127.0.0.1）预览；预览服务器不能用于正式发布。")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    status: Status
+    pages: int
+    written: int
+    unchanged: int
+    seconds: float
+
+
+class _Rebuilder:
+    """Runs the whole build into the private folder and publishes its outcome to the server."""
+
+    def __init__(self, options: ServeOptions, scratch: Path, preview: Preview) -> None:
+        self.options = options
+        self.output = scratch / "site"  # nothing in the site's own folder is ever written
+        self.cache = scratch / "cache"
+        self.preview = preview
+
+    def __call__(self) -> _Outcome:
+        start = time.perf_counter()
+        problems: tuple[Diagnostic, ...] = ()
+        fatal = ""
+        pages = written = unchanged = 0
+        options = self.options
+        try:
+            report = build(BuildOptions(options.site_dir, self.output, build_date=options.build_date,
+                                        jobs=options.jobs, cache_dir=self.cache))
+            problems, pages, written, unchanged = report.diagnostics, report.pages, report.written, report.unchanged
+        except (ThemeError, OutputError) as exc:
+            fatal = str(exc)
+        except Exception:  # a bug in sitegen: show it, and keep serving so that the next save can recover
+            fatal = "内部错误——这是 sitegen 的缺陷，不是内容的问题：\n" + traceback.format_exc(limit=-3)
+        status = self.preview.publish(problems, fatal, site_base_path(options.site_dir))
+        return _Outcome(status, pages, written, unchanged, time.perf_counter() - start)
+
+
+def site_base_path(site_dir: Path) -> str | None:
+    """base_url's path ("/" or "/zwgk/") as content/site.yaml says now; None while it is broken."""
+    rel = "content/" + SITE_FILE
+    try:
+        raw = (site_dir / rel).read_bytes()
+    except OSError:
+        return None
+    text = decode(raw, rel, [])
+    if text is None:
+        return None
+    only_site = Sources(SourceFile(rel, "", "site", text, ""), (), (), (), {f: frozenset() for f in KINDS})
+    config = validate(only_site).config
+    return config.base_path if config is not None else None
+
+
+class _Log:
+    """The terminal's side: one line per rebuild, with every problem of a failed one (as `build`
+    prints them) and warnings only when they changed."""
+
+    def __init__(self, err: TextIO) -> None:
+        self._err = err
+        self._warnings: tuple[Diagnostic, ...] = ()
+
+    def report(self, outcome: _Outcome, why: str) -> None:
+        status, err = outcome.status, self._err
+        errors, warnings = count(status.problems)
+        clock = time.strftime("%H:%M:%S")
+        took = f"用时 {outcome.seconds:.2f} 秒"
+        if status.failed:
+            for diagnostic in status.problems:
+                print(format_text(diagnostic), file=err)
+            if status.fatal:
+                print(f"sitegen: 错误：{status.fatal}", file=err)
+            self._warnings = ()
+            print(f"{clock} 生成失败（{why}）：{errors + bool(status.fatal)} 个错误，{warnings} 个警告，{took}；"
+                  "浏览器中显示错误页面，改正并保存后自动恢复", file=err)
+            return
+        if status.problems != self._warnings:
+            for diagnostic in status.problems:
+                print(format_text(diagnostic), file=err)
+            self._warnings = status.problems
+        print(f"{clock} 已生成（{why}）：{outcome.pages} 个页面，写入 {outcome.written} 个文件，"
+              f"{outcome.unchanged} 个未变，{warnings} 个警告，{took}", file=err)
+
+
+def _describe(batch: frozenset[str], site_dir: Path) -> str:
+    """The changed files, for the rebuild line; an editor's temporary files are gone by now."""
+    existing = [path for path in batch if os.path.exists(path)] or list(batch)
+    names = sorted(os.path.relpath(path, site_dir.absolute()) for path in existing)
+    return names[0] if len(names) == 1 else f"{names[0]} 等 {len(names)} 个文件"
+
+
+def _address(server: PreviewServer, base_path: str) -> str:
+    host, port = server.server_address[:2]
+    name = host.decode() if isinstance(host, bytes) else host
+    shown = f"[{name}]" if ":" in name else name
+    return f"http://{shown}:{port}{base_path}"
+
+
+@contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Ctrl-C, and `kill`, stop the preview cleanly: the temporary folder is removed. SIGINT is set
+    explicitly because a shell starts background jobs with it ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
