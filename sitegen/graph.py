@@ -12,6 +12,7 @@ from . import models as m
 from .diagnostics import Diagnostic, Location, Severity
 from .fields import did_you_mean
 from .validate import Records
+from .values.hours import Hours
 
 R = TypeVar("R")
 
@@ -80,10 +81,10 @@ class Site:
     def archived_notices(self) -> tuple[m.Notice, ...]:
         return tuple(n for n in self.notices if n.expires is not None and n.expires < self.build_date)
 
-    def hours_of_department(self, department: m.Department) -> Any:
+    def hours_of_department(self, department: m.Department) -> Hours:
         return department.hours or self.config.organization.hours
 
-    def hours_of_procedure(self, procedure: m.Procedure) -> Any:
+    def hours_of_procedure(self, procedure: m.Procedure) -> Hours:
         if procedure.hours is not None:
             return procedure.hours
         if procedure.hall is not None:
