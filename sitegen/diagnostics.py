@@ -79,7 +79,7 @@ class Reporter:
 
     def _line(self, line: int) -> str:
         if self._lines is None:
-            self._lines = self.source.splitlines()
+            self._lines = self.source.split("\n")  # as the parser counts lines, not at U+2028
         if 1 <= line <= len(self._lines):
             return self._lines[line - 1]
         return ""

@@ -174,6 +174,24 @@ class SlugRef(Field[str]):
         return value
 
 
+# Characters that never belong in a link an editor writes: spaces and controls (browsers drop
+# some of them inside a scheme, so `java\tscript:` would still run), quotes, angle brackets, backslashes.
+_URL_CHARS = r"[^\s\x00-\x1f\x7f<>\"'`\\]"
+_WEB_URL = re.compile(rf"https?://(?:(?![/?#]){_URL_CHARS})+{_URL_CHARS}*")
+# A site path: one leading slash (two would be another host), no colon (a relative link made
+# from `/javascript:x` would start with a scheme) and no `..`.
+_SITE_PATH = re.compile(rf"/(?!/)(?:(?!:){_URL_CHARS})*")
+
+
+def is_web_url(text: str) -> bool:
+    return _WEB_URL.fullmatch(text) is not None
+
+
+def is_site_path(text: str) -> bool:
+    path = text.split("#", 1)[0].split("?", 1)[0]
+    return _SITE_PATH.fullmatch(text) is not None and ".." not in path.split("/")
+
+
 class WebUrl(Field[str]):
     """An http(s) URL; anything else (javascript:, data:, a bare host) is refused."""
 
@@ -182,12 +200,78 @@ class WebUrl(Field[str]):
         if scalar is None:
             return INVALID
         value = scalar.value.strip()
-        if re.fullmatch(r"https?://[^\s/?#<>\"'`\\]+[^\s<>\"'`\\]*", value):
+        if is_web_url(value):
             return value
         report.error(
             scalar.line, scalar.column, f"{where} 不是有效的网址：“{value}”",
             "只接受 http:// 或 https:// 开头的完整网址，如 https://zwfw.hubei.gov.cn/",
             "schema.url",
+        )
+        return INVALID
+
+
+class SiteLink(Field[str]):
+    """Where a menu entry points: a site path such as `/procedures/`, or an http(s) URL."""
+
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
+        scalar = _scalar(node, where, report, "站内路径或网址")
+        if scalar is None:
+            return INVALID
+        value = scalar.value.strip()
+        if is_site_path(value) or is_web_url(value):
+            return value
+        report.error(
+            scalar.line, scalar.column, f"{where} 不是站内路径或网址：“{value}”",
+            "站内路径以 / 开头，如 /procedures/；外部网址以 http:// 或 https:// 开头，如 https://www.gov.cn/",
+            "schema.url",
+        )
+        return INVALID
+
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+class LanguageTag(Field[str]):
+    """A BCP 47 language tag such as `zh-CN`: it is written into `<html lang>`, the feed and the
+    search index, which all expect a tag (the search indexer fails on anything else)."""
+
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
+        scalar = _scalar(node, where, report, "语言代码")
+        if scalar is None:
+            return INVALID
+        value = scalar.value.strip()
+        if _LANGUAGE.fullmatch(value):
+            return value
+        report.error(
+            scalar.line, scalar.column, f"{where} 不是有效的语言代码：“{value}”",
+            "简体中文写 zh-CN（也可以不写这一行），繁体中文写 zh-TW", "schema.language",
+        )
+        return INVALID
+
+
+_FILE_PART = re.compile(r"[^\x00-\x1f\x7f/\\:]+")
+
+
+class FileName(Field[str]):
+    """A file under content/files/, by its path there (`form.pdf`, `leaders/zhang.jpg`).
+
+    Never a path that leaves that folder (`../`, `/etc/passwd`) or a URL (`file:///…`): whether
+    the file exists is checked when linking.
+    """
+
+    def parse(self, node: Node, where: str, report: Reporter) -> str | Invalid:
+        scalar = _scalar(node, where, report, "content/files/ 下的文件名")
+        if scalar is None:
+            return INVALID
+        value = scalar.value.strip()
+        parts = value.split("/")
+        if all(_FILE_PART.fullmatch(part) and part not in (".", "..") for part in parts):
+            return value
+        report.error(
+            scalar.line, scalar.column, f"{where} 应为 content/files/ 下的文件名，不能是 “{value}”",
+            "写 content/files/ 里的文件名（可带子文件夹），如 form.pdf 或 leaders/zhang.jpg；"
+            "不能以 / 开头，不能含 .. 或 \\，也不能是网址",
+            "schema.file",
         )
         return INVALID
 

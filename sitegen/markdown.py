@@ -17,7 +17,9 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.parser_block import ParserBlock
 from markdown_it.parser_inline import ParserInline
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline.state_inline import Scanned
@@ -125,6 +127,20 @@ class _CjkParserInline(ParserInline):
         for rule in self.ruler2.getRules(""):
             rule(state)
         return state.tokens
+
+
+class _NestingParserBlock(ParserBlock):
+    """Says what markdown-it drops: below `maxNesting` levels of lists and quotes it skips the
+    rest of the block without a word, and a page would silently lose text."""
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(startLine)
+            ctx = state.env.get("sitegen")
+            if line < endLine and state.sCount[line] >= state.blkIndent and isinstance(ctx, _Context):
+                ctx.report(line + 1, "", "列表或引用嵌套得太深，从这里起的内容无法显示",
+                           "把嵌套改浅：列表最多嵌套 9 层，引用最多 19 层")
+        super().tokenize(state, startLine, endLine)
 
 
 class _SiteMarkdownIt(MarkdownIt):
@@ -313,7 +329,8 @@ def _build() -> MarkdownIt:
     options = {"html": False, "xhtmlOut": False, "maxNesting": 20}
     md = _SiteMarkdownIt("commonmark", options)
     md.inline = _CjkParserInline()
-    md.configure("commonmark", options)  # apply the preset's rule set to the new parser
+    md.block = _NestingParserBlock()
+    md.configure("commonmark", options)  # apply the preset's rule set to the new parsers
     md.enable(["table", "strikethrough"])
     # Order matters: link lines are counted from soft breaks before CJK ones are dropped.
     md.core.ruler.push("sitegen_links", _check_links)

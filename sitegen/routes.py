@@ -76,6 +76,8 @@ class Urls:
         relative = posixpath.relpath(path or ".", here.rstrip("/") or ".")
         if relative == ".":
             return "./"
+        if ":" in relative.split("/", 1)[0]:
+            relative = "./" + relative  # never let a path segment read as a URL scheme
         return relative + "/" if (path.endswith("/") or path == "") else relative
 
     def absolute(self, path: str) -> str:
@@ -138,6 +140,7 @@ def plan_routes(site: Site, scorecard: Scorecard | None = None) -> Plan:
         Route("halls/", "halls.html", "服务大厅"),
         Route("notices/", "notices.html", "通知公告"),
         Route("data/", "data.html", "开放数据"),
+        Route("search/", "search.html", "站内搜索"),
         Route(NOT_FOUND, "404.html", "页面未找到"),
     ]
     if scorecard is not None:
@@ -150,6 +153,9 @@ def plan_routes(site: Site, scorecard: Scorecard | None = None) -> Plan:
         for record in records:
             title = record.name if isinstance(record, m.Department | m.Leader | m.Hall) else record.title
             routes.append(Route(record_path(record), template, title, record, record.origin))
+    for department in site.departments:  # the printable card for the gate (18 articles)
+        routes.append(Route(record_path(department) + "card/", "card.html", f"{department.name}公示卡",
+                            department, department.origin))
 
     problems: list[Diagnostic] = []
     claimed: dict[str, Route] = {}

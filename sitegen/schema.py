@@ -19,10 +19,13 @@ from .fields import (
     Choice,
     Converted,
     Field,
+    FileName,
     Integer,
     Invalid,
+    LanguageTag,
     ListOf,
     Object,
+    SiteLink,
     SlugRef,
     Spec,
     Text,
@@ -176,7 +179,7 @@ _date = Converted(parse_date, "日期，如 2026-01-28")
 SITE = (
     Spec("title", Text(), True),
     Spec("base_url", WebUrl(), True),
-    Spec("language", Text(), default="zh-CN"),
+    Spec("language", LanguageTag(), default="zh-CN"),
     Spec("organization", Object(m.Organization, (
         Spec("name", Text(), True),
         Spec("address", Text(), True),
@@ -191,7 +194,7 @@ SITE = (
         Spec("police", Text(), True),
         Spec("jiucuo_url", WebUrl()),
     )), True),
-    Spec("nav", ListOf(Object(m.NavItem, (Spec("title", Text(), True), Spec("url", Text(), True))))),
+    Spec("nav", ListOf(Object(m.NavItem, (Spec("title", Text(), True), Spec("url", SiteLink(), True))))),
     Spec("demo", Boolean(), default=False),
     Spec("audit", AuditSettingsField(), default=AuditSettings()),
 )
@@ -246,7 +249,7 @@ LEADER = (
     Spec("position", Text(), True),
     Spec("portfolio", Text(), True),
     Spec("order", Integer()),
-    Spec("photo", Text()),
+    Spec("photo", FileName()),
     Spec("resume", Text()),
     Spec("contact_points", ListOf(Object(m.ContactPoint, (
         Spec("county", Text(), True),
@@ -280,7 +283,7 @@ POLICY = (
     Spec("category", Text()),
     Spec("superseded_by", SlugRef()),
     Spec("attachments", ListOf(Object(m.Attachment, (
-        Spec("title", Text(), True), Spec("file", Text(), True),
+        Spec("title", Text(), True), Spec("file", FileName(), True),
     ))), default=()),
 )
 

@@ -16,6 +16,12 @@ SITE_FILE = "site.yaml"
 HOLIDAYS_FILE = "holidays.yaml"  # 法定节假日和调休上班日：every working-day computation reads it
 FILES_FOLDER = "files"
 YAML_SUFFIXES = (".yaml", ".yml")
+# Files a browser runs as a page of the site itself when opened from /files/: a script in an
+# SVG or an HTML attachment would run with the government site's origin, so they are refused.
+ACTIVE_SUFFIXES = frozenset({
+    ".html", ".htm", ".shtml", ".xhtml", ".xht", ".mht", ".mhtml", ".svg", ".svgz",
+    ".xml", ".xsl", ".xslt", ".js", ".mjs", ".swf",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +76,13 @@ def load_sources(site_dir: Path) -> Sources:
                         Severity.WARNING)
             continue
         if top == FILES_FOLDER:
-            assets.append(_asset(path, rest))
+            if path.suffix.lower() in ACTIVE_SUFFIXES:
+                problem(rel, f"content/files/ 里不能放 {path.suffix} 文件：浏览器打开它时会运行其中的脚本",
+                        "网页请另存为 PDF，SVG 图片请导出为 PNG 再放入 content/files/", "source.active-file")
+                continue
+            asset = _asset(path, rest, rel, problems)
+            if asset is not None:
+                assets.append(asset)
             continue
         kind = KINDS.get(top)
         if kind is None:
@@ -101,7 +113,13 @@ def _walk(content: Path, problems: list[Diagnostic]) -> list[Path]:
     found: list[Path] = []
     if not content.is_dir():
         return found
-    for root, dirs, files in os.walk(content, followlinks=False):
+    def unreadable(error: OSError) -> None:  # os.walk would skip such a folder without a word
+        where = Path(error.filename or content)
+        rel = "content/" + where.relative_to(content).as_posix() if where != content else "content"
+        problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件夹：{error.strerror}",
+                                   "检查文件夹的权限", "source.read"))
+
+    for root, dirs, files in os.walk(content, onerror=unreadable, followlinks=False):
         base = Path(root)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in list(dirs):
@@ -156,8 +174,8 @@ def decode(raw: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        guess = "，看起来是 GBK/GB18030 编码" if _is_gb18030(raw) else ""
+        column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8")) + 1  # characters
+        guess = _guess_encoding(raw)
         report = Reporter(rel)
         report.error(line, column, f"文件不是 UTF-8 编码{guess}（第 {exc.start + 1} 个字节无法识别）",
                      "用编辑器“另存为”UTF-8 编码（如记事本选 UTF-8，VS Code 右下角选 “通过编码保存 → UTF-8”）",
@@ -171,16 +189,23 @@ def decode(raw: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _is_gb18030(raw: bytes) -> bool:
+def _guess_encoding(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "，看起来是 UTF-16 编码（记事本里叫 “Unicode”）"
     try:
         raw.decode("gb18030")
     except UnicodeDecodeError:
-        return False
-    return True
+        return ""
+    return "，看起来是 GBK/GB18030 编码"
 
 
-def _asset(path: Path, name: str) -> Asset:
-    raw = path.read_bytes()
+def _asset(path: Path, name: str, rel: str, problems: list[Diagnostic]) -> Asset | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件：{exc.strerror}",
+                                   "检查文件权限", "source.read"))
+        return None
     return Asset(name, str(path), len(raw), hashlib.sha256(raw).hexdigest())
 
 

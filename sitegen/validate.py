@@ -115,6 +115,8 @@ def _records_of(source: SourceFile, kind: Kind, report: Reporter) -> list[Any]:
 def _sessions(source: SourceFile, report: Reporter) -> list[m.Session]:
     node = parse_yaml(source.text, report)
     if node is None:
+        if not report.has_errors:  # like every other kind: an empty file is a mistake, not “no sessions”
+            report.error(1, 1, "文件没有内容", "每场接访以 “- leader: …” 开头；暂时没有安排时写 `[]`", "source.empty")
         return []
     if not isinstance(node, Seq):
         report.error(node.line, node.column, f"接访安排文件应为列表，实际是{kind_name(node)}",

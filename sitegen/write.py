@@ -123,7 +123,7 @@ def publish(output: Path) -> Iterator[Staging]:
         parent.mkdir(parents=True, exist_ok=True)
         lock = open(parent / f".{output.name}.sitegen-lock", "a")  # noqa: SIM115 - held below
     except OSError as exc:
-        raise OutputError(f"无法写入输出目录：{exc.strerror or exc}（{exc.filename or output}）") from exc
+        raise OutputError(f"无法写入输出目录：{describe(exc, output)}；已发布的输出未改动") from exc
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output; released on close
         staging = parent / f".{output.name}.sitegen-new"
@@ -134,9 +134,27 @@ def publish(output: Path) -> Iterator[Staging]:
             staging.mkdir()
             yield Staging(staging, output, _read_manifest(output))
         except OSError as exc:
-            raise OutputError(f"写入输出目录失败：{exc.strerror or exc}（{exc.filename or output}）") from exc
+            raise OutputError(f"写入输出目录失败：{describe(exc, output)}；已发布的输出未改动") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the old tree
+
+
+# What went wrong, in words an operator acts on; other errors keep the system's own words.
+_PROBLEMS = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "输出目录所在的文件系统是只读的",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EBUSY: "输出目录是挂载点或正被占用，无法整体替换；请输出到它里面的一个子目录",
+    errno.EXDEV: "输出目录是挂载点，无法整体替换；请输出到它里面的一个子目录",
+}
+
+
+def describe(exc: OSError, output: Path) -> str:
+    """“磁盘空间不足（/srv/www/.output.sitegen-new/index.html）”."""
+    problem = _PROBLEMS.get(exc.errno or 0) or exc.strerror or str(exc)
+    return f"{problem}（{exc.filename or output}）"
 
 
 def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:

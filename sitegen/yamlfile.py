@@ -10,6 +10,7 @@ duplicate keys reported at the second key, no aliases (so no alias bombs), no ta
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -23,6 +24,14 @@ except AttributeError:  # pragma: no cover - only without libyaml
 
 MAX_DEPTH = 64
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+# YAML also breaks lines at NEL, LS and PS, which come in with text copied from web pages and
+# Word: the parser's line numbers would no longer be the editor's, and a value would fold (or
+# fail) there. They are hidden from the parser as noncharacters and put back into the values,
+# so they stay exactly as written.
+_HIDE = str.maketrans({"\x85": "\ufdd0", "\u2028": "\ufdd1", "\u2029": "\ufdd2"})
+_SHOW = str.maketrans({"\ufdd0": "\x85", "\ufdd1": "\u2028", "\ufdd2": "\u2029"})
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]")
+_HIDDEN = re.compile("[\ufdd0-\ufdd2]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +91,16 @@ def parse_yaml(text: str, report: Reporter, line_offset: int = 0) -> Node | None
 
     Returns None when the text holds no document or has an error that stops parsing.
     """
-    builder = _TreeBuilder(report, line_offset)
+    hidden = _ODD_BREAKS.search(text) is not None
+    if hidden:
+        clash = _HIDDEN.search(text)
+        if clash is not None:  # noncharacters: never in real text, so refuse rather than guess
+            line, column = _position(text, clash.start())
+            report.error(line + line_offset, column, f"这里有一个非字符（U+{ord(clash.group()):04X}）",
+                         "删去这个看不见的字符", "yaml.character")
+            return None
+        text = text.translate(_HIDE)
+    builder = _TreeBuilder(report, line_offset, hidden)
     try:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
@@ -91,6 +109,17 @@ def parse_yaml(text: str, report: Reporter, line_offset: int = 0) -> Node | None
     except yaml.MarkedYAMLError as exc:
         _report_syntax_error(exc, text, report, line_offset)
         return None
+    except yaml.reader.ReaderError as exc:  # a control character: the reader gives only its offset
+        index = exc.position
+        if exc.encoding != "unicode":  # libyaml counts UTF-8 bytes
+            index = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        line, column = _position(text, index)
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        report.error(
+            line + line_offset, column, f"这里有一个看不见的控制字符（U+{code:04X}），YAML 文件中不允许",
+            "删去这个字符（常见于从网页或 Word 复制的文字）", "yaml.character",
+        )
+        return None
     except yaml.YAMLError as exc:  # e.g. a reader error without a mark
         report.error(line_offset + 1, 1, f"YAML 无法解析：{exc}", _GENERIC_HINT, "yaml.syntax")
         return None
@@ -98,9 +127,10 @@ def parse_yaml(text: str, report: Reporter, line_offset: int = 0) -> Node | None
 
 
 class _TreeBuilder:
-    def __init__(self, report: Reporter, line_offset: int) -> None:
+    def __init__(self, report: Reporter, line_offset: int, hidden: bool = False) -> None:
         self.report = report
         self.offset = line_offset
+        self.hidden = hidden  # line breaks were hidden from the parser: put them back
         self.root: Node | None = None
         self.documents = 0
         # Each open collection: (kind, line, column, children). Mappings collect key/value in turn.
@@ -115,10 +145,13 @@ class _TreeBuilder:
             self._fail(event, "不支持 YAML 别名（*名称）", "请把内容直接写出来，不要用 & 和 * 引用")
         elif isinstance(event, yaml.ScalarEvent):
             self._check_tag(event)
+            self._check_anchor(event)
             line, col = self._pos(event)
-            self._add(Scalar(event.value, line, col, quoted=bool(event.style)))
+            value = event.value.translate(_SHOW) if self.hidden else event.value
+            self._add(Scalar(value, line, col, quoted=bool(event.style)))
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             self._check_tag(event)
+            self._check_anchor(event)
             if len(self.stack) >= MAX_DEPTH:
                 self._fail(event, f"嵌套层级超过 {MAX_DEPTH} 层", "内容文件不需要这么深的嵌套，请检查缩进")
             kind: type[Map] | type[Seq] = Map if isinstance(event, yaml.MappingStartEvent) else Seq
@@ -159,9 +192,18 @@ class _TreeBuilder:
         return Map(tuple(entries), line, col)
 
     def _check_tag(self, event: yaml.NodeEvent) -> None:
+        # Even the bare `!` tag: `note: ! 注意` would silently lose its “!”.
         tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!":
-            self._fail(event, f"不支持 YAML 标签 “{tag}”", "删去以 ! 开头的标签，直接写值")
+        if tag is not None:
+            shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+            self._fail(event, f"不支持 YAML 标签 “{shown}”",
+                       "删去以 ! 开头的标签，直接写值；如果 ! 是内容的一部分，请把整个值用引号括起来")
+
+    def _check_anchor(self, event: yaml.NodeEvent) -> None:
+        # Aliases are refused, so an anchor has no use, and `topics: &abc 咨询` would silently lose “&abc”.
+        if event.anchor is not None:
+            self._fail(event, f"不支持 YAML 锚点（&{event.anchor}）和别名（*名称）",
+                       "如果 & 是内容的一部分，请把整个值用引号括起来")
 
     def _pos(self, event: yaml.Event) -> tuple[int, int]:
         mark = event.start_mark
@@ -180,6 +222,11 @@ _GENERIC_HINT = "检查这一行及上一行的缩进、冒号后的空格和引
 # The parser's English problems, in words an editor can act on.
 _PROBLEMS: tuple[tuple[str, str, str], ...] = (
     ("found character '\\t'", "这里有 Tab 字符，YAML 不允许用 Tab 缩进", "请把 Tab 换成空格（每层两个空格）"),
+    (
+        "found character '\\ufeff'",
+        "这一行有一个看不见的字节顺序标记（BOM，U+FEFF），常见于把两个文件拼接在一起",
+        "删去这个字符：把光标移到行首，删除后重新输入第一个字",
+    ),
     (
         "found character that cannot start any token",
         "这里的字符不能作为值的开头（常见原因：用 Tab 缩进，或值以 @ ` % 开头）",
@@ -211,6 +258,42 @@ _PROBLEMS: tuple[tuple[str, str, str], ...] = (
         "检查引号 \" ' 和括号 [ { 是否成对",
     ),
     ("found undefined alias", "不支持 YAML 别名（*名称）", "请把内容直接写出来"),
+    (
+        "did not find expected alphabetic or numeric character",
+        "值不能以 & 或 * 开头（YAML 的锚点和别名不受支持）",
+        "如果 & 或 * 是内容的一部分，请把整个值用引号括起来",
+    ),
+    (
+        "did not find expected whitespace or line break",
+        "值不能以 ! 开头（YAML 的标签不受支持）",
+        "如果 ! 是内容的一部分，请把整个值用引号括起来",
+    ),
+    (
+        "found undefined tag handle",
+        "值不能以 ! 开头（YAML 的标签不受支持）",
+        "如果 ! 是内容的一部分，请把整个值用引号括起来",
+    ),
+    (
+        "did not find expected ',' or ']'",
+        "方括号 [ ] 没有闭合，或列表项之间缺少逗号",
+        "写在一行的列表形如 [a, b]；值里含有方括号时请把整个值用引号括起来",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "花括号 { } 没有闭合，或各项之间缺少逗号",
+        "写在一行的键值对形如 {name: 值, number: 值}；值里含有花括号时请把整个值用引号括起来",
+    ),
+    (
+        "block sequence entries are not allowed",
+        "这里不能出现列表项 “- ”",
+        "列表项从下一行开始、以 “- ” 开头；如果值以 - 开头，请把整个值用引号括起来",
+    ),
+    ("did not find expected node content", "这里缺少值", "检查逗号、冒号和括号；值以特殊字符开头时请用引号括起来"),
+    (
+        "did not find expected <document start>",
+        "内容在这里之后还有多余的部分（如多出的括号，或一行 `...`）",
+        "删去多余的括号或 `...` 行",
+    ),
     ("found unknown escape character", "双引号里有无法识别的反斜杠转义", "改用单引号，或删去反斜杠"),
 )
 
@@ -224,11 +307,18 @@ def _report_syntax_error(
     problem = exc.problem or ""
     if mark is not None and "\t" in _line_at(text, mark.line)[: mark.column + 1]:
         problem = "found character '\\t'"
+    elif mark is not None and "\ufeff" in _line_at(text, mark.line):
+        problem = "found character '\\ufeff'"
     for needle, message, hint in _PROBLEMS:
         if needle in problem:
             report.error(line, col, f"YAML 格式错误：{message}", hint, "yaml.syntax")
             return
     report.error(line, col, f"YAML 格式错误：{problem}", _GENERIC_HINT, "yaml.syntax")
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of a character index, counting only \\n as a line break."""
+    return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 def _line_at(text: str, index: int) -> str:

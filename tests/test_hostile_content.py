@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,10 +42,13 @@ class _Markup(HTMLParser):
         super().__init__()
         self.scripts: list[str] = []
         self.handlers: list[str] = []
+        self.data_blocks: list[str] = []  # JSON-LD: the payload may be there, as JSON text
         self._in_script = False
+        self._in_data = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._in_script = tag == "script"
+        self._in_data = tag == "script" and dict(attrs).get("type") == "application/ld+json"
+        self._in_script = tag == "script" and not self._in_data
         self.handlers += [f"{tag} {name}" for name, _ in attrs if name.startswith("on")]
         self.handlers += [
             f"{tag} {name}={value}" for name, value in attrs
@@ -54,9 +58,11 @@ class _Markup(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._in_script and "alert" in data:
             self.scripts.append(data)
+        if self._in_data:
+            self.data_blocks.append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
+        self._in_script = self._in_data = False
 
 
 def test_payload_in_every_field_and_body_stays_text(tmp_path: Path) -> None:
@@ -90,6 +96,8 @@ def test_payload_in_every_field_and_body_stays_text(tmp_path: Path) -> None:
         parser = _Markup()
         parser.feed(text)
         assert parser.scripts == [], page
+        for block in parser.data_blocks:  # never executed; no "<" can end the element early
+            assert "<" not in block and json.loads(block), page
         assert parser.handlers == [], page
         assert "alert(1)&gt;49" not in text, f"template syntax was evaluated in {page}"
     home = (site / "output/index.html").read_text(encoding="utf-8")
