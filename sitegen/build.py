@@ -28,6 +28,7 @@ from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
 from .outputs.ics import calendars
 from .outputs.opendata import open_data
+from .outputs.search import SearchError, index_pages, indexer
 from .outputs.sitemap import robots, sitemap
 from .parallel import Job, default_jobs, render_site
 from .render import render_body
@@ -51,6 +52,7 @@ class BuildOptions:
     jobs: int = 0  # worker processes; 0: one per available core
     cache_dir: Path | None = None  # None: no cache
     extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
+    search: bool = True  # index the pages into /pagefind/ (False: --no-search; check never indexes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +141,19 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             done = render_site(Job(site, plan, theme, None, options.extra_head, bodies, data.files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
-    with publish(options.output) as staging, timer("render+write"):
-        done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies, data.files), jobs)
+    with publish(options.output) as staging:
+        with timer("render+write"):
+            done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies, data.files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = sum(batch.pages for batch in done)
+        if options.search and not any(d.is_error for d in _final(problems, options)):
+            with timer("search"):  # reads the staged pages; its files go into the manifest like any other
+                outputs.extend(_search_index(staging.root, plan, problems))
         if any(d.is_error for d in _final(problems, options)):
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
-        filled = [batch.filled for batch in done if batch.filled is not None]
-        result = finish(staging, [*filled, staging.fill(outputs)])
+        with timer("write"):
+            filled = [batch.filled for batch in done if batch.filled is not None]
+            result = finish(staging, [*filled, staging.fill(outputs)])
     report = _report(problems, options, timer, pages, result.written, result.unchanged)
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
@@ -154,11 +161,22 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     return report
 
 
+def _search_index(root: Path, plan: Plan, problems: list[Diagnostic]) -> list[Output]:
+    try:
+        return list(index_pages(root, plan.routes))
+    except SearchError as exc:
+        problems.append(Diagnostic(Severity.ERROR, Location("output"), f"搜索索引生成失败：{exc}",
+                                   "检查 pagefind[extended] 是否已安装；也可以用 --no-search 跳过搜索索引",
+                                   "search.index"))
+        return []
+
+
 def _fingerprint(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
     """Everything a build's output depends on: sitegen, options, theme and every source file."""
     return fingerprint([
         SCHEMA, theme.digest, build_date.isoformat(), options.base_url or "", str(options.strict),
-        options.extra_head, sources.site.digest if sources.site else "",
+        options.extra_head, "search: " + (indexer() if options.search else "off"),
+        sources.site.digest if sources.site else "",
         *(f"{s.path}:{s.digest}" for s in sources.records),
         *(f"{a.name}:{a.digest}" for a in sources.assets),
         *(f"{d.location}:{d.message}" for d in sources.diagnostics),
