@@ -1,0 +1,222 @@
+"""Check a built site's links: every internal link and #anchor resolves; external links are listed.
+
+It reads the output as a visitor's browser would meet it: each HTML file's links are resolved
+against the page's own URL (base_url + its path; `x/index.html` is served as `x/`), so relative,
+root-relative and absolute links to the site itself are all checked. An internal link must reach
+a written file (a folder reaches its index.html) and its #anchor an id (or <a name>) on that
+page. Links to other hosts are collected, never fetched: CI has no network, and a government
+site's own check should not depend on someone else's server.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .diagnostics import Diagnostic, Location, Severity, sorted_diagnostics, to_dict
+
+# The attributes that make a browser navigate to or fetch a URL.
+_URL_ATTRIBUTES = {
+    "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src",), "script": ("src",),
+    "iframe": ("src",), "embed": ("src",), "source": ("src",), "track": ("src",),
+    "video": ("src", "poster"), "audio": ("src",), "object": ("data",), "form": ("action",),
+    "input": ("src",), "blockquote": ("cite",), "q": ("cite",), "ins": ("cite",), "del": ("cite",),
+}
+_SRCSET = {"img", "source"}
+# Hints for browsers, not links: a missing target there is no broken link for a visitor.
+_LINK_RELS_SKIPPED = {"preconnect", "dns-prefetch"}
+_NOT_FETCHED = {"mailto", "tel", "sms", "data", "geo", "webcal"}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str  # as written in the attribute
+    line: int
+    column: int  # 1-based, the start of the tag
+    source_line: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What one HTML file offers (its ids) and points at (its links)."""
+
+    ids: frozenset[str]
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    pages: int  # HTML files checked
+    internal: int  # internal links that were checked
+    external: dict[str, tuple[str, ...]]  # URL -> the output files that link to it, sorted
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "pages": self.pages,
+            "internal": self.internal,
+            "external": [{"url": url, "pages": list(pages)} for url, pages in self.external.items()],
+        }
+
+
+class _Scanner(HTMLParser):
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines = text.splitlines()
+        self.ids: set[str] = set()
+        self.links: list[Link] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value for name, value in attrs if value is not None}
+        line, offset = self.getpos()
+        for name in ("id",) + (("name",) if tag == "a" else ()):
+            if values.get(name):
+                self.ids.add(values[name])
+        if tag == "link" and _LINK_RELS_SKIPPED & set(values.get("rel", "").lower().split()):
+            return
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        source = source if len(source) <= 240 else ""
+        urls = [values[a] for a in _URL_ATTRIBUTES.get(tag, ()) if a in values]
+        if tag in _SRCSET and "srcset" in values:
+            urls.extend(part.strip().split()[0] for part in values["srcset"].split(",") if part.strip())
+        self.links.extend(Link(url.strip(), line, offset + 1, source) for url in urls)
+
+    handle_startendtag = handle_starttag
+
+
+def scan_page(text: str) -> PageLinks:
+    """The ids and links of one HTML page."""
+    scanner = _Scanner(text)
+    scanner.feed(text)
+    scanner.close()
+    return PageLinks(frozenset(scanner.ids), tuple(scanner.links))
+
+
+def page_url(base_url: str, file: str) -> str:
+    """The URL a file of the output is served at: `a/index.html` at base_url + `a/`."""
+    if file == "index.html" or file.endswith("/index.html"):
+        file = file[: -len("index.html")]
+    return base_url + file
+
+
+@dataclass(slots=True)
+class _Checker:
+    base_url: str
+    files: frozenset[str]
+    pages: Mapping[str, PageLinks]
+    shown_path: str  # the output folder as it is shown in diagnostics
+    internal: int = 0
+    external: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    def check(self, file: str, link: Link) -> None:
+        if link.url in ("", "#"):  # the page itself
+            return
+        target = urlsplit(urljoin(page_url(self.base_url, file), link.url))
+        base = urlsplit(self.base_url)
+        scheme = target.scheme.lower()
+        if scheme in _NOT_FETCHED:
+            return
+        if scheme == "javascript":
+            self._problem(file, link, "link.scheme", f"链接 “{link.url}” 是脚本而不是地址",
+                          "政府网站的页面不用 javascript: 链接；改为指向一个页面或文件的地址")
+            return
+        if scheme not in ("http", "https") or target.netloc.lower() != base.netloc.lower():
+            self.external.setdefault(link.url, set()).add(self._shown(file))
+            return
+        base_path = base.path or "/"
+        path = unquote(target.path) or "/"
+        if path + "/" == base_path:  # /zwgk for /zwgk/: the server redirects to the home page
+            path = base_path
+        if not path.startswith(base_path):
+            self._problem(file, link, "link.outside",
+                          f"链接 “{link.url}” 指向 {path}，在本站的路径 {base_path} 之外",
+                          "站内链接应带上 base_url 的路径；在主题模板中用 url() 生成链接")
+            return
+        self.internal += 1
+        resolved = self._resolve(path[len(base_path):])
+        if resolved is None:
+            self._problem(file, link, "link.broken", f"链接 “{link.url}” 指向的 {path} 不存在",
+                          "生成的网站里没有这个文件或页面：检查主题模板或内容中的这个链接"
+                          "（构建时用了 --base-url 的，检查时也要用同一个）")
+            return
+        fragment = unquote(target.fragment)
+        page = self.pages.get(resolved)
+        if fragment and page is not None and fragment not in page.ids and fragment.lower() != "top":
+            self._problem(file, link, "link.anchor",
+                          f"链接 “{link.url}” 的锚点 #{fragment} 在 {path} 中不存在",
+                          "锚点须是目标页面中某个元素的 id；标题的锚点由标题文字生成")
+
+    def _resolve(self, rel: str) -> str | None:
+        """The output file an internal path reaches, or None: dotfiles are never served."""
+        if any(part.startswith(".") for part in rel.split("/") if part):
+            return None
+        for candidate in ((rel + "index.html",) if rel == "" or rel.endswith("/") else (rel, rel + "/index.html")):
+            if candidate in self.files:
+                return candidate
+        return None
+
+    def _shown(self, file: str) -> str:
+        return f"{self.shown_path}/{file}" if self.shown_path else file
+
+    def _problem(self, file: str, link: Link, code: str, message: str, hint: str) -> None:
+        where = Location(self._shown(file), link.line, link.column)
+        self.problems.append(Diagnostic(Severity.ERROR, where, message, hint, code, link.source_line))
+
+
+def check_pages(base_url: str, files: Iterable[str], pages: Mapping[str, PageLinks],
+                shown_path: str = "") -> LinkReport:
+    """Check the links of `pages` (output path -> its links) against the output's `files`."""
+    if not base_url.endswith("/"):
+        base_url += "/"
+    checker = _Checker(base_url, frozenset(files), pages, shown_path.rstrip("/"))
+    for file in sorted(pages):
+        for link in pages[file].links:
+            checker.check(file, link)
+    external = {url: tuple(sorted(where)) for url, where in sorted(checker.external.items())}
+    return LinkReport(len(pages), checker.internal, external, tuple(sorted_diagnostics(checker.problems)))
+
+
+def check_links(output: Path, base_url: str) -> LinkReport:
+    """Read a built output folder and check the links of every HTML file in it."""
+    files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
+    texts = {file: (output / file).read_text(encoding="utf-8", errors="replace")
+             for file in files if file.endswith((".html", ".htm"))}
+    built_for = _canonical(texts.get("index.html", ""))
+    if built_for is not None and built_for != base_url:
+        where = Location(f"{output.as_posix()}/index.html")
+        problem = Diagnostic(Severity.ERROR, where, f"{output} 是按 {built_for} 生成的，而检查用的是 {base_url}",
+                             f"检查时加上 --base-url {built_for}，或用现在的 base_url 重新生成", "link.base-url")
+        return LinkReport(len(texts), 0, {}, (problem,))
+    pages = {file: scan_page(text) for file, text in texts.items()}
+    return check_pages(base_url, files, pages, output.as_posix())
+
+
+def _canonical(home: str) -> str | None:
+    """The address the home page says it has: the base_url the output was built for."""
+    match = re.search(r"<link\s+rel=\"canonical\"\s+href=\"([^\"]+)\"", home)
+    return html.unescape(match.group(1)) if match else None
+
+
+def links_summary(report: LinkReport) -> str:
+    """The line `sitegen check --output` prints after the problems."""
+    broken = sum(1 for d in report.diagnostics if d.is_error)
+    state = f"；{broken} 个问题" if broken else "全部有效"
+    return (f"链接：{report.pages} 个 HTML 文件，{report.internal} 个站内链接{state}；"
+            f"外部链接 {len(report.external)} 个（未访问，--format json 列出）")
+
+
+def links_json(diagnostics: Iterable[Diagnostic], report: LinkReport) -> str:
+    """`--format json` with the link report: {"diagnostics": […], "links": {pages, internal, external}}."""
+    return json.dumps({"diagnostics": [to_dict(d) for d in diagnostics], "links": report.to_dict()},
+                      ensure_ascii=False, indent=2)
