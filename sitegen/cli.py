@@ -10,12 +10,16 @@ import datetime as dt
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from . import __version__
 from .build import BuildOptions, BuildReport, build
-from .diagnostics import count, format_github, format_json, format_text
+from .codequality import format_gitlab
+from .deploy import DeployError, Server, nginx_config, read_config
+from .diagnostics import count, format_github, format_json, format_text, sorted_diagnostics
+from .linkcheck import LinkReport, check_links, links_json, links_summary
 from .scaffold import TEMPLATES, ScaffoldError, scaffold
 from .serve import ServeOptions, serve
 from .theme import ThemeError
@@ -50,11 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--cache-dir", type=Path, metavar="DIR",
                    help="构建缓存目录（默认：SITE_DIR/.sitegen-cache；CI 中可在两次运行之间保留）")
     b.add_argument("--no-cache", action="store_true", help="不读也不写缓存")
+    b.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（/pagefind/），构建更快")
 
     c = commands.add_parser("check", help="只校验，不写任何文件", description="做 build 的全部校验，但不写任何文件。")
     _site_arguments(c)
-    c.add_argument("--format", choices=("text", "json", "github"), default="text",
-                   help="问题的输出格式：text（默认）、json（机器可读）、github（GitHub Actions 注释）")
+    c.add_argument("--format", choices=("text", "json", "github", "gitlab"), default="text",
+                   help="问题的输出格式：text（默认）、json（机器可读）、github（GitHub Actions 注释）、"
+                        "gitlab（GitLab 代码质量报告）")
+    c.add_argument("--output", "-o", type=Path, metavar="DIR",
+                   help="同时检查已生成在 DIR 中的网站：站内链接和锚点都要有效，外部链接只列出、不访问")
     c.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
     c.add_argument("--strict", action="store_true", help="把警告当作错误")
 
@@ -66,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1",
                    help="监听地址（默认 127.0.0.1，只有本机能访问；改成其他地址会有警告）")
     s.add_argument("--port", type=int, default=8000, help="端口（默认 8000；0 表示任选一个空闲端口）")
+
+    x = commands.add_parser("nginx", help="输出 nginx 配置（server 块）",
+                            description="按 site.yaml 的 base_url 输出发布网站用的 nginx server 块：美化网址、"
+                                        "404 页面、缓存、gzip、内容类型和安全响应头。输出到标准输出，不写入 output/。")
+    x.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                   help="站点目录，其中有 content/（默认：当前目录）")
+    x.add_argument("--root", metavar="DIR",
+                   help="服务器上存放网站文件（output/ 的内容）的绝对路径（默认：SITE_DIR/output 的绝对路径）")
+    x.add_argument("--listen", default="80", metavar="PORT", help="监听端口，或 地址:端口（默认 80）")
+    x.add_argument("--server-name", metavar="NAME", help="主机名（默认：base_url 中的主机名）")
+    x.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
 
     n = commands.add_parser("new", help="新建内容文件（带全部必填字段和说明）",
                             description="按内容类型生成新文件，包含全部必填字段、每个字段的说明和可直接通过校验的示例值。")
@@ -110,8 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "serve":
             return _serve(args, sys.stderr)
+        if args.command == "nginx":
+            return _nginx(args, sys.stdout, sys.stderr)
         return _run(args, sys.stdout, sys.stderr)
-    except (ThemeError, OutputError, ScaffoldError) as exc:
+    except (ThemeError, OutputError, ScaffoldError, DeployError) as exc:
         print(f"sitegen: 错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -140,16 +161,48 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         write=writing,
         jobs=args.jobs,
         cache_dir=_cache_dir(args, site_dir) if writing else None,
+        search=writing and not args.no_search,
     )
     report = build(options)
+    links = _links(args, site_dir) if not writing and args.output is not None else None
+    if links is not None:
+        report = replace(report, diagnostics=tuple(sorted_diagnostics([*report.diagnostics, *links.diagnostics])))
     fmt = getattr(args, "format", "text")
     if fmt == "json":
-        print(format_json(report.diagnostics), file=out)
+        print(format_json(report.diagnostics) if links is None else links_json(report.diagnostics, links), file=out)
+    elif fmt == "gitlab":
+        print(format_gitlab(report.diagnostics), file=out)
     else:
         for diagnostic in report.diagnostics:
             print(format_github(diagnostic) if fmt == "github" else format_text(diagnostic), file=err)
+    if links is not None:
+        print(links_summary(links), file=err)
     print(_summary(report, writing), file=err)
     return EXIT_OK if report.ok else EXIT_CONTENT
+
+
+def _links(args: argparse.Namespace, site_dir: Path) -> LinkReport:
+    """`check --output DIR`: the links of the site built in DIR, for the site's base_url."""
+    if not (args.output / "index.html").is_file():
+        raise OutputError(f"{args.output} 中没有生成的网站（缺少 index.html）——先运行 sitegen build")
+    config, _ = read_config(site_dir, args.base_url)
+    return check_links(args.output, config.base_url if config is not None else "https://invalid.invalid/")
+
+
+def _nginx(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not (args.site_dir / "content").is_dir():
+        print(f"sitegen: 错误：{args.site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
+              file=err)
+        return EXIT_USAGE
+    config, problems = read_config(args.site_dir, args.base_url)
+    if config is None:
+        for diagnostic in problems:
+            print(format_text(diagnostic), file=err)
+        print("失败：site.yaml 有错误，无法写出 nginx 配置", file=err)
+        return EXIT_CONTENT
+    root = args.root or str((args.site_dir / "output").resolve())
+    print(nginx_config(Server(root, config.base_url, args.listen, args.server_name), config.title), end="", file=out)
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace, err: TextIO) -> int:
@@ -157,7 +210,7 @@ def _serve(args: argparse.Namespace, err: TextIO) -> int:
         print(f"sitegen: 错误：{args.site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
               file=err)
         return EXIT_USAGE
-    return serve(ServeOptions(args.site_dir, args.host, args.port, args.build_date, args.jobs), err)
+    return serve(ServeOptions(args.site_dir, args.host, args.port, args.build_date, args.jobs or 1), err)
 
 
 def _cache_dir(args: argparse.Namespace, site_dir: Path) -> Path | None:

@@ -43,7 +43,10 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     build_date: dt.date | None = None
-    jobs: int = 0  # as for build: 0 is one worker per available core
+    # The server and the watcher run threads, and forking a threaded process can deadlock on
+    # a lock another thread held at the fork; so the preview renders in its own process unless
+    # told otherwise.
+    jobs: int = 1
 
 
 def serve(options: ServeOptions, err: TextIO) -> int:
