@@ -153,12 +153,18 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _read(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic]) -> SourceFile | None:
+def _read_bytes(path: Path, rel: str, problems: list[Diagnostic]) -> bytes | None:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件：{exc.strerror}",
                                    "检查文件权限", "source.read"))
+        return None
+
+
+def _read(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic]) -> SourceFile | None:
+    raw = _read_bytes(path, rel, problems)
+    if raw is None:
         return None
     text = decode(raw, rel, problems)
     if text is None:
@@ -200,11 +206,8 @@ def _guess_encoding(raw: bytes) -> str:
 
 
 def _asset(path: Path, name: str, rel: str, problems: list[Diagnostic]) -> Asset | None:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件：{exc.strerror}",
-                                   "检查文件权限", "source.read"))
+    raw = _read_bytes(path, rel, problems)
+    if raw is None:
         return None
     return Asset(name, str(path), len(raw), hashlib.sha256(raw).hexdigest())
 
