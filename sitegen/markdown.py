@@ -40,6 +40,7 @@ class MarkdownProblem:
     column: int  # 1-based, best effort (1 if unknown)
     message: str
     hint: str
+    code: str = "markdown.link"  # stable id: "markdown.link" or "markdown.nesting"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class _NestingParserBlock(ParserBlock):
             ctx = state.env.get("sitegen")
             if line < endLine and state.sCount[line] >= state.blkIndent and isinstance(ctx, _Context):
                 ctx.report(line + 1, "", "列表或引用嵌套得太深，从这里起的内容无法显示",
-                           "把嵌套改浅：列表最多嵌套 9 层，引用最多 19 层")
+                           "把嵌套改浅：列表最多嵌套 9 层，引用最多 19 层", "markdown.nesting")
         super().tokenize(state, startLine, endLine)
 
 
@@ -165,7 +166,7 @@ class _Context:
     lines: list[str] | None = None  # split on the first problem only
     searched: dict[int, int] = field(default_factory=dict)  # line -> where to look next
 
-    def report(self, line: int, written: str, message: str, hint: str) -> None:
+    def report(self, line: int, written: str, message: str, hint: str, code: str = "markdown.link") -> None:
         if self.lines is None:
             self.lines = _LINE_RE.split(self.source)
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
@@ -174,7 +175,7 @@ class _Context:
         if column > 0:
             self.searched[line] = column
         visible = _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", written)
-        self.problems.append(MarkdownProblem(line, max(column, 1), message + visible, hint))
+        self.problems.append(MarkdownProblem(line, max(column, 1), message + visible, hint, code))
 
 
 def _final_url(ctx: _Context, written: str, line: int, noun: str) -> str | None:

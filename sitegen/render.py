@@ -120,7 +120,7 @@ def render_body(
     for problem in result.problems:
         problems.append(Diagnostic(
             Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),
-            problem.message, problem.hint, "markdown.link",
+            problem.message, problem.hint, problem.code,
             source_line=_line(markdown.text, problem.line),
         ))
     if cache is not None and not result.problems:

@@ -421,3 +421,10 @@ def test_image_paths_that_climb_out_are_refused(target: str) -> None:
     result = render(f"![x]({target})")
     assert "src" not in result.html
     assert result.problems and result.problems[0].message.startswith("不允许的图片")
+
+
+def test_problems_carry_their_own_code() -> None:
+    nested = render("".join("  " * i + "- x\n" for i in range(40)))
+    assert {p.code for p in nested.problems} == {"markdown.nesting"}
+    missing = render("[x](@procedures/nowhere)")
+    assert [p.code for p in missing.problems] == ["markdown.link"]
