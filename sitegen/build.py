@@ -36,9 +36,8 @@ from .routes import Plan, plan_routes, record_path
 from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
 from .validate import validate
+from .values.dates import CHINA
 from .write import check_output_dir, finish, manifest_digest, publish
-
-CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Mapping
 from contextlib import redirect_stderr, redirect_stdout
@@ -9,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.cli import main
+from sitegen.graph import Site, link
+from sitegen.routes import Urls, plan_routes
+from sitegen.sources import load_sources
+from sitegen.validate import validate
 
 BUILD_DATE = "2026-11-27"
 
@@ -179,6 +184,16 @@ def build(site: Path, *extra: str) -> Run:
 
 def check(site: Path, *extra: str) -> Run:
     return run("check", str(site), "--build-date", BUILD_DATE, *extra)
+
+
+def linked(root: Path, files: Mapping[str, str | bytes | None] | None = None) -> tuple[Site, Urls]:
+    """Load, validate, link and plan a site in-process: the linked site and its URLs."""
+    if files is not None:
+        write_site(root, files)
+    result = link(validate(load_sources(root)), dt.date.fromisoformat(BUILD_DATE))
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert result.site is not None and not errors, errors
+    return result.site, plan_routes(result.site).urls
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from sitegen.graph import Site, link
+from sitegen.graph import Site
 from sitegen.outputs.feed import MAX_ENTRIES, feed
-from sitegen.routes import Urls, plan_routes, record_path
-from sitegen.sources import load_sources
-from sitegen.validate import validate
-from tests.sites import SITE_YAML, write_site
+from sitegen.routes import Urls, record_path
+from tests.sites import SITE_YAML, linked
 
 BUILD_DATE = dt.date(2026, 11, 27)
 DEMO = Path(__file__).resolve().parents[1]
 NS = {"a": "http://www.w3.org/2005/Atom"}
 CHINA = dt.timezone(dt.timedelta(hours=8))
-
-
-def linked(root: Path, files: Mapping[str, str | None] | None = None) -> tuple[Site, Urls]:
-    if files is not None:
-        write_site(root, files)
-    result = link(validate(load_sources(root)), BUILD_DATE)
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert result.site is not None and not errors, errors
-    return result.site, plan_routes(result.site).urls
 
 
 def parse(site: Site, urls: Urls) -> ET.Element:

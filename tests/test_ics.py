@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 
 import icalendar
 
 from sitegen import models as m
-from sitegen.graph import Site, link
+from sitegen.graph import Site
 from sitegen.outputs.ics import RECEPTIONS_CALENDAR, calendars, leader_calendar_path
-from sitegen.routes import Urls, plan_routes
-from sitegen.sources import load_sources
-from sitegen.validate import validate
-from tests.sites import RECEPTIONS, write_site
+from sitegen.routes import Urls
+from tests.sites import RECEPTIONS, linked
 
 BUILD_DATE = dt.date(2026, 11, 27)
 DEMO = Path(__file__).resolve().parents[1]
@@ -51,15 +48,6 @@ MORE_SESSIONS = """\
   location: 夜间接访点
   method: 重点约访
 """
-
-
-def linked(root: Path, files: Mapping[str, str | None] | None = None) -> tuple[Site, Urls]:
-    if files is not None:
-        write_site(root, files)
-    result = link(validate(load_sources(root)), BUILD_DATE)
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert result.site is not None and not errors, errors
-    return result.site, plan_routes(result.site).urls
 
 
 def parsed(site: Site, urls: Urls) -> dict[str, icalendar.Calendar]:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from sitegen import models as m
-from sitegen.graph import Site, link
 from sitegen.outputs.jsonld import jsonld, jsonld_graph, script_tag, site_jsonld
-from sitegen.routes import Urls, plan_routes
-from sitegen.sources import load_sources
-from sitegen.validate import validate
-from tests.sites import RECEPTIONS, write_site
+from tests.sites import RECEPTIONS, linked
 
 BUILD_DATE = dt.date(2026, 11, 27)
 DEMO = Path(__file__).resolve().parents[1]
@@ -77,15 +73,6 @@ SESSIONS = RECEPTIONS + """\
   method: 定点接访
   status: held
 """
-
-
-def linked(root: Path, files: Mapping[str, str | None] | None = None) -> tuple[Site, Urls]:
-    if files is not None:
-        write_site(root, files)
-    result = link(validate(load_sources(root)), BUILD_DATE)
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert result.site is not None and not errors, errors
-    return result.site, plan_routes(result.site).urls
 
 
 class _Scripts(HTMLParser):

@@ -6,16 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.graph import Site, link
 from sitegen.outputs.opendata import FORMULA_STARTS, OpenData, csv_row, flatten, neutralise, open_data, tables
-from sitegen.routes import Urls, plan_routes, record_path
-from sitegen.sources import load_sources
-from sitegen.validate import validate
-from tests.sites import write_site
+from sitegen.routes import record_path
+from tests.sites import linked
 
 BUILD_DATE = dt.date(2026, 11, 27)
 DEMO = Path(__file__).resolve().parents[1]
@@ -39,15 +35,6 @@ email: office@example.gov.cn
 verified: 2026-10-01
 order: 1
 """
-
-
-def linked(root: Path, files: Mapping[str, str | None] | None = None) -> tuple[Site, Urls]:
-    if files is not None:
-        write_site(root, files)
-    result = link(validate(load_sources(root)), BUILD_DATE)
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert result.site is not None and not errors, errors
-    return result.site, plan_routes(result.site).urls
 
 
 def files_of(data: OpenData) -> dict[str, bytes]:

@@ -13,13 +13,12 @@ from ..artifacts import Artifact
 from ..graph import Site
 from ..markdown import render_markdown
 from ..routes import Urls, record_path
+from ..values.dates import CHINA
 
 FEED_PATH = "feed.xml"
 MAX_ENTRIES = 50
 SUMMARY_CHARS = 120
 ATOM = "http://www.w3.org/2005/Atom"
-# China has kept one offset, without daylight saving, since 1991: dates are midnight at +08:00.
-_CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 # Characters XML 1.0 cannot carry at all, even escaped (C0 controls except tab, LF, CR; FFFE/FFFF).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -79,7 +78,7 @@ def feed_entries(site: Site, urls: Urls) -> tuple[Entry, ...]:
 
 def timestamp(date: dt.date) -> str:
     """An RFC 3339 date-time: the date's midnight in China, e.g. 2026-11-16T00:00:00+08:00."""
-    return dt.datetime.combine(date, dt.time(), _CHINA).isoformat()
+    return dt.datetime.combine(date, dt.time(), CHINA).isoformat()
 
 
 def _policy_summary(policy: m.Policy) -> str:

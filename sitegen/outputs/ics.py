@@ -12,13 +12,13 @@ from .. import models as m
 from ..artifacts import Artifact
 from ..graph import Site
 from ..routes import Urls
+from ..values.dates import CHINA
 
 RECEPTIONS_CALENDAR = "receptions.ics"
 TZID = "Asia/Shanghai"
 PRODID = "-//sitegen//Leader Receptions//ZH"
 # China has kept UTC+8 without daylight saving since 1991, and every session is later than that:
 # a fixed offset named Asia/Shanghai writes TZID=Asia/Shanghai without reading the tz database.
-CHINA = dt.timezone(dt.timedelta(hours=8), TZID)
 # The status a calendar shows. A postponed session will not take place at its original time, so
 # that event is cancelled; the new session is its own record (with its own UID), see _status_line.
 STATUS = {"scheduled": "CONFIRMED", "held": "CONFIRMED", "cancelled": "CANCELLED", "postponed": "CANCELLED"}

@@ -10,13 +10,13 @@ from typing import Any
 from .. import models as m
 from ..graph import Site
 from ..routes import Urls, record_path
+from ..values.dates import CHINA
 from ..values.hours import Hours
 from ..values.phones import Phone
 
 CONTEXT = "https://schema.org"
 SCHEMA = "https://schema.org/"
 # China has kept one offset, without daylight saving, since 1991.
-_CHINA = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 EVENT_STATUS = {
     "scheduled": "EventScheduled",
@@ -128,7 +128,7 @@ def opening_hours(hours: Hours) -> list[JsonLd]:
 
 def iso_datetime(date: dt.date, minutes: int) -> str:
     """2026-12-10T09:00:00+08:00; minute 1440 is the next day's midnight."""
-    return (dt.datetime.combine(date, dt.time(), _CHINA) + dt.timedelta(minutes=minutes)).isoformat()
+    return (dt.datetime.combine(date, dt.time(), CHINA) + dt.timedelta(minutes=minutes)).isoformat()
 
 
 def _clock(minutes: int) -> str:

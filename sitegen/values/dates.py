@@ -7,6 +7,10 @@ import unicodedata
 
 from sitegen.values.errors import ValueProblem
 
+# China has kept one offset, without daylight saving, since 1991: every date and time on a
+# site is read and written at +08:00, whatever time zone database the machine has.
+CHINA = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")
+
 HINT = "如 2026-01-28"
 YEAR_OR_DATE_HINT = "如 2023 或 2026-01-28"
 
