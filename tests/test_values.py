@@ -466,6 +466,18 @@ def test_hours_ranges_on_and_is_open_at() -> None:
         hours.ranges_on(7)
 
 
+_RANGES = st.lists(st.tuples(st.integers(0, 1439), st.integers(1, 240)), max_size=4).map(
+    lambda spans: tuple(TimeRange(start, min(start + length, 1440)) for start, length in spans))
+
+
+@given(_RANGES, st.integers(0, 1439), st.integers(1, 300))
+def test_covers_agrees_with_every_minute(ranges: tuple[TimeRange, ...], start: int, length: int) -> None:
+    """The audit asks `covers` for a whole span at once; it must mean “open at every minute of it”."""
+    end = min(start + length, 1440)
+    hours = Hours((DayRule((2,), ranges, ""),), None, "")
+    assert hours.covers(2, start, end) == all(hours.is_open_at(2, minute) for minute in range(start, end))
+
+
 def test_open_all_day_includes_the_last_minute() -> None:
     hours = parse_hours_text("每天 24小时")
     assert hours.is_open_at(6, 0) and hours.is_open_at(6, 1439)

@@ -161,7 +161,7 @@ def uncovered(hours: Hours) -> str:
         missing = [
             f"{start // 60}:{start % 60:02d}-{end // 60}:{end % 60:02d}"
             for start, end in WORKING_HOURS
-            if not all(hours.is_open_at(weekday, minute) for minute in range(start, end))
+            if not hours.covers(weekday, start, end)
         ]
         if missing:
             by_gap.setdefault("，".join(missing), []).append(weekday)

@@ -79,6 +79,17 @@ class Hours:
     def is_open_at(self, weekday: int, minute: int) -> bool:
         return any(r.start <= minute < r.end for r in self.ranges_on(weekday))
 
+    def covers(self, weekday: int, start: int, end: int) -> bool:
+        """Open for every minute of [start, end) on the weekday (ranges may overlap or abut)."""
+        reached = start
+        for r in self.ranges_on(weekday):  # sorted by start
+            if r.start > reached:
+                break
+            reached = max(reached, r.end)
+            if reached >= end:
+                return True
+        return reached >= end
+
 
 def parse_clock(text: str) -> int:
     """Minutes after midnight of `8:30`, `08:30` or `8：30`; `24:00` is 1440."""
