@@ -10,9 +10,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .artifacts import Output
+from . import incremental
+from .artifacts import Copy, Output
 from .audit import audit, quote_lines, scorecard
-from .cache import SCHEMA, LastBuild, Store, fingerprint
+from .cache import SCHEMA, LastBuild, Memory, Store, fingerprint
 from .diagnostics import (
     Diagnostic,
     Location,
@@ -30,14 +31,14 @@ from .outputs.ics import calendars
 from .outputs.opendata import open_data
 from .outputs.search import SearchError, index_pages, indexer
 from .outputs.sitemap import robots, sitemap
-from .parallel import Job, default_jobs, render_site
-from .render import render_body
-from .routes import Plan, plan_routes, record_path
+from .parallel import Done, Job, default_jobs, render_site
+from .render import DATA_FILES, render_body
+from .routes import Plan, Route, plan_routes, record_path
 from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
-from .validate import validate
+from .validate import Records, file_key, validate
 from .values.dates import CHINA
-from .write import check_output_dir, finish, manifest_digest, publish
+from .write import Staging, check_output_dir, finish, manifest_digest, publish
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: no cache
     extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
     search: bool = True  # index the pages into /pagefind/ (False: --no-search; check never indexes)
+    memory: Memory | None = None  # serve's cache, kept in the process between rebuilds
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,7 @@ class BuildReport:
     written: int = 0
     unchanged: int = 0
     timings: tuple[tuple[str, float], ...] = ()
+    rendered: tuple[str, ...] = ()  # output paths of the pages rendered (the others were kept)
 
     @property
     def ok(self) -> bool:
@@ -86,7 +89,8 @@ def build(options: BuildOptions) -> BuildReport:
     """Build (or with write=False, only check) a site. Raises ThemeError/OutputError for exit 2."""
     if options.write:
         check_output_dir(options.output, options.site_dir)
-    store = Store(options.cache_dir if options.write else None)  # check writes nothing, not even the cache
+    # check writes nothing, not even the cache
+    store = Store(options.cache_dir if options.write else None, options.memory if options.write else None)
     try:
         report = _build(options, store, _Timer())
     finally:
@@ -107,8 +111,9 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     inputs = _fingerprint(options, build_date, theme, sources)
     if options.write and (last := _unchanged(store, options.output, inputs)) is not None:
         return _replay(last, options, timer)
-    with timer("validate"):
-        records = validate(sources, options.base_url)
+    with timer("validate"):  # files whose bytes the cache has seen are not parsed again
+        known = store.validated(file_key(s.path, s.digest) for s in sources.records)
+        records = validate(sources, options.base_url, known)
     with timer("link"):
         linked = link(records, build_date)
     problems = list(linked.diagnostics)
@@ -137,14 +142,22 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         bodies = store.bodies()
     if not options.write:
         with timer("render"):
-            done = render_site(Job(site, plan, theme, None, options.extra_head, bodies, data.files), jobs)
+            job = Job(site, plan, theme, None, plan.routes, options.extra_head, bodies, data.files)
+            done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
     with publish(options.output) as staging:
+        with timer("changes"):  # which pages read something that changed since the last build
+            current = incremental.now(_page_inputs(options, build_date, theme, sources), _digests(sources),
+                                      site, {DATA_FILES: data.files}, theme, plan)
+            previous = store.state(options.output)
+            todo, kept = _stale_pages(previous, store, staging, current, records, plan)
         with timer("render+write"):
-            done = render_site(Job(site, plan, theme, staging, options.extra_head, bodies, data.files), jobs)
+            job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files)
+            done = render_site(job, jobs)
+            carried = staging.fill(kept)  # before the search index, which reads every page
         problems.extend(d for batch in done for d in batch.diagnostics)
-        pages = sum(batch.pages for batch in done)
+        pages = len(plan.routes)
         if options.search and not any(d.is_error for d in _final(problems, options)):
             with timer("search"):  # reads the staged pages; its files go into the manifest like any other
                 outputs.extend(_search_index(staging.root, plan, problems))
@@ -152,12 +165,71 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         with timer("write"):
             filled = [batch.filled for batch in done if batch.filled is not None]
-            result = finish(staging, [*filled, staging.fill(outputs)])
-    report = _report(problems, options, timer, pages, result.written, result.unchanged)
+            result = finish(staging, [*filled, carried, staging.fill(outputs)])
+    report = replace(_report(problems, options, timer, pages, result.written, result.unchanged),
+                     rendered=tuple(sorted(path for batch in done for path in batch.reads)))
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
+        store.save_validated(records.files, records.files)
         _remember(store, options.output, inputs, report)
+        _remember_reads(store, options.output, previous, current, done, report)
     return report
+
+
+def _page_inputs(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
+    """What every page depends on, beyond what the pages' reads track (see incremental.py)."""
+    return fingerprint([
+        SCHEMA, *(f"{f.name}:{f.digest}" for f in theme.static), build_date.isoformat(),
+        options.base_url or "", options.extra_head, sources.holidays.digest if sources.holidays else "",
+    ])
+
+
+def _digests(sources: Sources) -> dict[str, str]:
+    files = {s.path: s.digest for s in sources.records}
+    files.update({"content/files/" + a.name: a.digest for a in sources.assets})
+    if sources.site is not None:
+        files[sources.site.path] = sources.site.digest
+    return files
+
+
+def _stale_pages(previous: incremental.State | None, store: Store, staging: Staging, current: incremental.Now,
+                 records: Records, plan: Plan) -> tuple[list[Route], list[Copy]]:
+    """The routes to render, and the files of the pages that the last build's output already has."""
+    if previous is None or previous.manifest != manifest_digest(staging.output):
+        return list(plan.routes), []  # no state, or the output is not the one it describes
+    edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
+    cached = store.validated(file_key(path, digest) for path, digest in edited)
+    old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
+    new = incremental.records_by_file(r for v in records.files.values() for r in v.records)
+    changed = incremental.changed_files(previous.files, current.files, old.get, new)
+    stale = incremental.stale(previous, current, changed, plan.urls.resolver)
+    todo: list[Route] = []
+    kept: list[Copy] = []
+    for route in plan.routes:
+        digest = staging.previous.get(route.output)
+        source = staging.output / route.output
+        if route.output in stale or digest is None or not source.is_file():
+            todo.append(route)
+        else:
+            kept.append(Copy(route.output, str(source), 0, digest))
+    return todo, kept
+
+
+def _remember_reads(store: Store, output: Path, previous: incremental.State | None, current: incremental.Now,
+                    done: list[Done], report: BuildReport) -> None:
+    """What every page read, for the next build to compare with; pages kept from the last build
+    keep what they read then."""
+    digest = manifest_digest(output)
+    if digest is None or not report.ok or not store.enabled:
+        return
+    pages = {output_path: incremental.PageState(current.routes[output_path], reads)
+             for batch in done for output_path, reads in batch.reads.items()}
+    if previous is not None:
+        for output_path, page in previous.pages.items():
+            if output_path not in pages and output_path in current.routes:
+                pages[output_path] = page
+    store.save_state(output, incremental.State(current.inputs, digest, current.files, current.site,
+                                               current.templates, current.strings, pages))
 
 
 def _search_index(root: Path, plan: Plan, problems: list[Diagnostic]) -> list[Output]:

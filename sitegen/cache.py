@@ -1,9 +1,11 @@
-"""The build cache: rendered Markdown bodies, and the fingerprint of the last build's inputs.
+"""The build cache: validated records by file, rendered Markdown bodies, what each page of the
+last build read (for incremental builds), and the fingerprint of the last build's inputs.
 
 Kept in one SQLite file under the cache directory (default `.sitegen-cache/`), so CI can
 restore it between runs. Values are JSON, never pickle: a cache from elsewhere is data, not
 code. A cache that is corrupt, or written by another version of sitegen, is ignored with a
-warning and rebuilt; it can make a build faster, never different.
+warning and rebuilt; it can make a build faster, never different. `sitegen serve` keeps the
+same things in memory instead (Memory), between the rebuilds of one preview.
 """
 
 from __future__ import annotations
@@ -11,15 +13,19 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, recordjson
+from .diagnostics import from_dict, to_dict
+from .incremental import State
 from .markdown import Heading, LinkResolver
+from .validate import Validated
 
-SCHEMA = f"sitegen-cache-1/{__version__}"
+SCHEMA = f"sitegen-cache-2/{__version__}"
+_BATCH = 500  # keys per SQL statement (SQLite allows 32,766 parameters)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +67,30 @@ class LastBuild:
     summary: dict[str, Any]  # pages, diagnostics (as JSON)
 
 
-class Store:
-    """The SQLite file. Every failure to read or write it degrades to “no cache”."""
+@dataclass(slots=True)
+class Memory:
+    """The cache of one long-running process (the preview): the same contents, kept as objects."""
 
-    def __init__(self, directory: Path | None) -> None:
+    validated: dict[str, Validated] = field(default_factory=dict)
+    bodies: dict[str, CachedBody] = field(default_factory=dict)
+    states: dict[str, State] = field(default_factory=dict)
+    last: dict[str, LastBuild] = field(default_factory=dict)
+
+
+class Store:
+    """The SQLite file, or a Memory. Every failure to read or write the file degrades to “no cache”."""
+
+    def __init__(self, directory: Path | None, memory: Memory | None = None) -> None:
         self.directory = directory
+        self.memory = memory
         self.problem: str | None = None  # why the cache was ignored, for a warning
         self._db: sqlite3.Connection | None = None
-        if directory is not None:
+        if directory is not None and memory is None:
             self._db = self._open(directory / "cache.sqlite")
+
+    @property
+    def enabled(self) -> bool:
+        return self.memory is not None or self._db is not None
 
     def _open(self, path: Path) -> sqlite3.Connection | None:
         try:
@@ -77,11 +98,13 @@ class Store:
             db = sqlite3.connect(path)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, records TEXT, problems TEXT)")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None or row[0] != SCHEMA:
                 if row is not None:
                     self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
                 db.execute("DELETE FROM bodies")
+                db.execute("DELETE FROM records")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 db.commit()
@@ -100,6 +123,8 @@ class Store:
             pass
 
     def bodies(self) -> dict[str, CachedBody]:
+        if self.memory is not None:
+            return self.memory.bodies
         if self._db is None:
             return {}
         try:
@@ -110,10 +135,75 @@ class Store:
             return {}
 
     def save_bodies(self, bodies: Iterable[tuple[str, CachedBody]]) -> None:
+        if self.memory is not None:
+            self.memory.bodies.update(bodies)
+            return
         self._write("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
                     [(key, _encode_body(body)) for key, body in bodies])
 
+    def validated(self, keys: Iterable[str]) -> dict[str, Validated]:
+        """The cached records of the files with these keys (see validate.file_key), where known."""
+        if self.memory is not None:
+            return {key: hit for key in keys if (hit := self.memory.validated.get(key)) is not None}
+        if self._db is None:
+            return {}
+        wanted, found = list(keys), {}
+        try:
+            for start in range(0, len(wanted), _BATCH):
+                batch = wanted[start : start + _BATCH]
+                marks = ",".join("?" * len(batch))
+                for key, records, problems in self._db.execute(
+                        f"SELECT key, records, problems FROM records WHERE key IN ({marks})", batch):
+                    found[key] = Validated(recordjson.loads(records),
+                                           tuple(from_dict(item) for item in json.loads(problems)))
+        except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
+            self.problem = f"缓存内容已损坏（{exc}），已忽略"
+            return {}
+        return found
+
+    def save_validated(self, files: dict[str, Validated], keep: Iterable[str]) -> None:
+        """Add these files' records; forget every file not in `keep` (or added now)."""
+        kept = {*keep, *files}
+        if self.memory is not None:
+            known = self.memory.validated
+            known.update(files)
+            for key in [key for key in known if key not in kept]:
+                del known[key]
+            return
+        if self._db is None:
+            return
+        try:
+            stored = {key for (key,) in self._db.execute("SELECT key FROM records")}
+        except sqlite3.Error as exc:
+            self.problem = f"无法读取缓存（{exc}）"
+            return
+        rows = [(key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
+                for key, v in files.items() if key not in stored]
+        self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", rows)
+        self._write("DELETE FROM records WHERE key = ?", [(key,) for key in stored - kept])
+
+    def state(self, output: Path) -> State | None:
+        if self.memory is not None:
+            return self.memory.states.get(str(output))
+        value = self._meta(f"state:{output}")
+        if value is None:
+            return None
+        try:
+            return State.from_json(json.loads(value))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.problem = "缓存中的增量构建记录已损坏，本次全部重新生成"
+            return None
+
+    def save_state(self, output: Path, state: State) -> None:
+        if self.memory is not None:
+            self.memory.states[str(output)] = state
+            return
+        value = json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":"))
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"state:{output}", value)])
+
     def last_build(self, output: Path) -> LastBuild | None:
+        if self.memory is not None:
+            return self.memory.last.get(str(output))
         value = self._meta(f"last:{output}")
         if value is None:
             return None
@@ -124,6 +214,9 @@ class Store:
             return None
 
     def save_last_build(self, output: Path, last: LastBuild) -> None:
+        if self.memory is not None:
+            self.memory.last[str(output)] = last
+            return
         value = json.dumps({"inputs": last.inputs, "manifest": last.manifest, "summary": last.summary},
                            ensure_ascii=False, sort_keys=True)
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"last:{output}", value)])
@@ -137,7 +230,7 @@ class Store:
             return None
         return None if row is None else str(row[0])
 
-    def _write(self, sql: str, rows: list[tuple[str, str]]) -> None:
+    def _write(self, sql: str, rows: Sequence[tuple[str, ...]]) -> None:
         if self._db is None or not rows:
             return
         try:

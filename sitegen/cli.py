@@ -226,6 +226,6 @@ def _summary(report: BuildReport, writing: bool) -> str:
         tail = "已发布的输出未改动" if writing else "未写入任何文件"
         return f"失败：{errors} 个错误，{warnings} 个警告；{tail}。{took}"
     if writing:
-        return (f"完成：生成 {report.pages} 个页面（写入 {report.written} 个文件，"
-                f"{report.unchanged} 个未变），{warnings} 个警告，{took}")
+        return (f"完成：生成 {report.pages} 个页面（其中 {len(report.rendered)} 个重新渲染；"
+                f"写入 {report.written} 个文件，{report.unchanged} 个未变），{warnings} 个警告，{took}")
     return f"检查通过：{report.pages} 个页面，{warnings} 个警告，{took}"

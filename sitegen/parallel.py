@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .artifacts import Artifact
 from .cache import BodyCache, CachedBody
+from .deps import PageReads, current, tracking
 from .diagnostics import Diagnostic
 from .graph import Site
 from .outputs.opendata import DataFile
@@ -32,6 +33,7 @@ class Job:
     plan: Plan
     theme: Theme
     staging: Staging | None  # None: only render (sitegen check)
+    routes: Sequence[Route]  # the pages to render: all of plan.routes, or those whose inputs changed
     extra_head: str = ""
     bodies: dict[str, CachedBody] = field(default_factory=dict)  # the cache's Markdown bodies
     data_files: tuple[DataFile, ...] = ()  # the open data files, listed on /data/
@@ -43,6 +45,7 @@ class Done:
     pages: int
     diagnostics: tuple[Diagnostic, ...]
     fresh: dict[str, CachedBody]  # bodies rendered now, for the cache
+    reads: dict[str, PageReads]  # output path -> what the page read (see deps.py)
 
 
 def default_jobs() -> int:
@@ -54,14 +57,18 @@ def default_jobs() -> int:
 
 
 def render_site(job: Job, jobs: int) -> list[Done]:
-    """Render every route (and write it when staging), in route order."""
-    chunks = [job.plan.routes[i : i + CHUNK] for i in range(0, len(job.plan.routes), CHUNK)]
-    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        worker = _Worker(job)
-        return [worker.run(chunk) for chunk in chunks]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(chunks)), initializer=_start, initargs=(job,)) as pool:
-        return pool.map(_run, chunks, chunksize=1)
+    """Render the job's routes (and write them when staging), in order, noting what each read.
+
+    Workers get ranges of positions in `job.routes`, never the routes themselves: a pickled
+    route would carry a copy of its record, whose reads deps.py could not tell apart."""
+    chunks = [range(i, min(i + CHUNK, len(job.routes))) for i in range(0, len(job.routes), CHUNK)]
+    with tracking(job.site):
+        if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            worker = _Worker(job)
+            return [worker.run(chunk) for chunk in chunks]
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(chunks)), initializer=_start, initargs=(job,)) as pool:
+            return pool.map(_run, chunks, chunksize=1)
 
 
 class _Worker:
@@ -71,12 +78,18 @@ class _Worker:
         self.job = job
         self.env = make_environment(job.theme, job.plan.urls, job.site, job.data_files)
 
-    def run(self, routes: Sequence[Route]) -> Done:
+    def run(self, positions: range) -> Done:
         problems: list[Diagnostic] = []
         artifacts: list[Artifact] = []
         cache = BodyCache(self.job.bodies)
-        for route in routes:
+        reads: dict[str, PageReads] = {}
+        recorder = current()
+        for route in (self.job.routes[i] for i in positions):
+            if recorder is not None:
+                recorder.start()
             html = render_page(route, self.env, self.job.plan.urls, problems, cache)
+            if recorder is not None:
+                reads[route.output] = recorder.finish()
             if html is None:
                 continue
             if self.job.extra_head:
@@ -84,7 +97,7 @@ class _Worker:
             artifacts.append(Artifact(route.output, html.encode("utf-8")))
         staging = self.job.staging
         filled = staging.fill(artifacts) if staging is not None and not problems else None
-        return Done(filled, len(artifacts), tuple(problems), cache.fresh)
+        return Done(filled, len(artifacts), tuple(problems), cache.fresh, reads)
 
 
 # Each worker process holds its own _Worker, made once when the pool forks it.
@@ -96,6 +109,6 @@ def _start(job: Job) -> None:
     _worker = _Worker(job)
 
 
-def _run(routes: Sequence[Route]) -> Done:
+def _run(positions: range) -> Done:
     assert _worker is not None, "the pool initializer sets the worker"
-    return _worker.run(routes)
+    return _worker.run(positions)

@@ -11,6 +11,7 @@ import jinja2
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from . import deps
 from . import models as m
 from .audit import commitments
 from .cache import BodyCache, CachedBody
@@ -34,11 +35,44 @@ class Body:
     headings: tuple[Heading, ...]
 
 
+class _Environment(jinja2.Environment):
+    """Notes, for the page being rendered, the templates it uses and the theme strings and open
+    data files it reads (records and the Site note their own reads: see deps.py)."""
+
+    strings: dict[str, str] = {}
+
+    def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
+        recorder = deps.current()
+        if recorder is not None and isinstance(name, str):
+            recorder.page.templates.add(name)
+        return super().get_template(name, parent, globals)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        self._note(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self._note(obj, argument)
+        return super().getitem(obj, argument)
+
+    def _note(self, obj: Any, key: Any) -> None:
+        recorder = deps.current()
+        if recorder is None:
+            return
+        if obj is self.strings:
+            recorder.page.strings.add(str(key))
+        elif isinstance(obj, DataFile):
+            recorder.page.site.add(DATA_FILES)
+
+
+DATA_FILES = "data_files"  # the name under which pages that list the open data files depend on them
+
+
 def make_environment(
     theme: Theme, urls: Urls, site: Site, data_files: tuple[DataFile, ...] = ()
 ) -> jinja2.Environment:
     """Jinja with autoescape and StrictUndefined: a missing value fails the build, never a blank."""
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.DictLoader(theme.templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -46,6 +80,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.strings = theme.strings
     static = {f.name: "assets/" + f.fingerprinted for f in theme.static}
 
     # Links depend on the page they are on (see Urls): these read it from the template context.
@@ -114,9 +149,15 @@ def render_body(
     the source file's own lines. A cached rendering is reused while its links still hold."""
     resolve = urls.resolver(page)
     key = BodyCache.key(markdown.text, page) if cache is not None else ""
+    recorder = deps.current()
     if cache is not None and (hit := cache.get(key, resolve)) is not None:
+        if recorder is not None:
+            recorder.page.links.update(hit.links)
         return Body(Markup(hit.html), hit.headings)
     result = render_markdown(markdown.text, resolve)
+    links = tuple((target, resolve(target) or "") for target in result.targets)
+    if recorder is not None:
+        recorder.page.links.update(links)
     for problem in result.problems:
         problems.append(Diagnostic(
             Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),
@@ -124,7 +165,6 @@ def render_body(
             source_line=_line(markdown.text, problem.line),
         ))
     if cache is not None and not result.problems:
-        links = tuple((target, resolve(target) or "") for target in result.targets)
         cache.put(key, CachedBody(result.html, result.headings, links))
     return Body(Markup(result.html), result.headings)
 

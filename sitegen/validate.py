@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import models as m
@@ -13,6 +13,19 @@ from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_i
 from .sources import SourceFile, Sources
 from .workdays import NO_HOLIDAYS, Holidays, parse_holidays
 from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
+
+
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """One content file's records and problems: what the build cache keeps per file."""
+
+    records: tuple[Any, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def file_key(path: str, digest: str) -> str:
+    """A file's records depend on its path (slug, origin) and its bytes, and on nothing else."""
+    return f"{path}\0{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +45,11 @@ class Records:
     # validation is not reported again as unknown.
     attempted: dict[str, frozenset[str]]
     holidays: Holidays = NO_HOLIDAYS  # content/holidays.yaml; weekends only when the site has none
+    files: dict[str, Validated] = field(default_factory=dict)  # file_key -> its records and problems
 
 
-def validate(sources: Sources, base_url: str | None = None) -> Records:
+def validate(sources: Sources, base_url: str | None = None, known: Mapping[str, Validated] | None = None) -> Records:
+    """Every source file's records; a file in `known` (by file_key) is taken from there."""
     diagnostics: list[Diagnostic] = list(sources.diagnostics)
     config = None
     if sources.site is not None:
@@ -52,10 +67,16 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
         diagnostics.extend(report.diagnostics)
 
     by_folder: dict[str, list[Any]] = {folder: [] for folder in KINDS}
+    files: dict[str, Validated] = {}
     for source in sources.records:
-        report = Reporter(source.path, source.text)
-        by_folder[source.folder].extend(_records_of(source, KINDS[source.folder], report))
-        diagnostics.extend(report.diagnostics)
+        key = file_key(source.path, source.digest)
+        result = known.get(key) if known is not None else None
+        if result is None:
+            report = Reporter(source.path, source.text)
+            result = Validated(tuple(_records_of(source, KINDS[source.folder], report)), tuple(report.diagnostics))
+        files[key] = result
+        by_folder[source.folder].extend(result.records)
+        diagnostics.extend(result.diagnostics)
 
     return Records(
         config=config,
@@ -71,6 +92,7 @@ def validate(sources: Sources, base_url: str | None = None) -> Records:
         holidays=holidays,
         diagnostics=tuple(diagnostics),
         attempted=sources.attempted,
+        files=files,
     )
 
 

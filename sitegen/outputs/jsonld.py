@@ -256,7 +256,8 @@ def _policy(p: m.Policy, site: Site, urls: Urls) -> JsonLd:
     }
     if p.doc_number:
         block["legislationIdentifier"] = p.doc_number
-    replaced = [q for q in site.policies if q.superseded_by == p.slug]
+    # In the order of site.policies (newest first), read from the index rather than every policy.
+    replaced = sorted(site.superseding.get(p.slug, ()), key=lambda q: (-q.published.toordinal(), q.slug))
     if replaced:
         block["legislationChanges"] = [_ref("Legislation", q.title, _url(urls, q)) for q in replaced]
     return block

@@ -1,0 +1,156 @@
+"""Incremental builds: a rebuild renders only the pages that read something that changed, and
+after any sequence of edits its output is byte for byte that of a clean build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.build import BuildOptions, BuildReport, build
+from sitegen.cache import Memory
+from sitegen.theme import PACKAGED_THEMES
+from tests.sites import snapshot, write_site
+
+BUILD_DATE = dt.date(2026, 11, 27)
+FINANCE = ("name: 财务处\nduties:\n  - 负责机关财务。\nphones:\n  - label: 办公电话\n    number: 027-87000011\n"
+           "location: 示例路1号2楼201室\norder: 2\n")
+
+
+def _make(output: Path, *, jobs: int = 1, cache: Path | None = None, memory: Memory | None = None,
+          site: Path) -> BuildReport:
+    return build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=jobs, search=False,
+                              cache_dir=cache, memory=memory))
+
+
+def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        file = site / path
+        if file.exists():
+            file.write_text(file.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    return edit
+
+
+def _append(path: str, text: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        file = site / path
+        if file.exists():
+            file.write_text(file.read_text(encoding="utf-8") + text, encoding="utf-8")
+    return edit
+
+
+def _write(path: str, text: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(text, encoding="utf-8")
+    return edit
+
+
+def _delete(path: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        (site / path).unlink(missing_ok=True)
+    return edit
+
+
+def _rename(path: str, new: str) -> Callable[[Path], None]:
+    def edit(site: Path) -> None:
+        if (site / path).exists():
+            (site / path).rename(site / new)
+    return edit
+
+
+THEME = "themes/default/"
+# Edits an editor (or a theme maintainer) makes, each touching a different kind of input.
+EDITS: dict[str, Callable[[Path], None]] = {
+    "department phone": _replace("content/departments/office.yaml", "027-87000001", "027-87000009"),
+    "department name": _replace("content/departments/office.yaml", "name: 办公室", "name: 综合办公室"),
+    "department duty": _replace("content/departments/office.yaml", "  - 负责政务公开工作。",
+                                "  - 负责政务公开工作。\n  - 负责机关安全保卫。"),
+    "add department": _write("content/departments/finance.yaml", FINANCE),
+    "delete department": _delete("content/departments/finance.yaml"),
+    "move procedure": _replace("content/procedures/id-card.md", "department: office", "department: finance"),
+    "procedure title": _replace("content/procedures/id-card.md", "title: 居民身份证申领", "title: 居民身份证换领"),
+    "procedure body": _append("content/procedures/id-card.md", "\n补充说明一段。\n"),
+    "hall hours": _replace("content/halls/main-hall.yaml", "9:00-17:00", "8:30-17:30"),
+    "window name": _replace("content/halls/main-hall.yaml", "name: 综合受理", "name: 综合受理窗口"),
+    "leader position": _replace("content/leaders/zhang-san.yaml", "position: 厅长", "position: 副厅长"),
+    "reception place": _replace("content/receptions/2026.yaml", "信访接待室", "第二接待室"),
+    "policy title": _replace("content/policies/notice-2026.md", "title: 关于做好", "title: 关于进一步做好"),
+    "notice relink": _replace("content/notices/duty.md", "@departments/office", "@procedures/id-card"),
+    "delete notice": _delete("content/notices/duty.md"),
+    "rename page": _rename("content/pages/guide.md", "content/pages/guide-2026.md"),
+    "site title": _replace("content/site.yaml", "title: 示例厅政务公开", "title: 示例厅信息公开"),
+    "template": _append(THEME + "templates/notice.html", "{# 备注 #}\n<!-- 模板已修改 -->\n"),
+    "string": _replace(THEME + "strings.yaml", "skip_to_content: 跳到主要内容", "skip_to_content: 跳到正文"),
+}
+
+
+def _site(root: Path) -> Path:
+    site = write_site(root, {})
+    shutil.copytree(PACKAGED_THEMES / "default", site / "themes" / "default")
+    return site
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5))
+def test_incremental_builds_equal_clean_builds_after_any_edits(tmp_path: Path, names: list[str]) -> None:
+    with tempfile.TemporaryDirectory(dir=tmp_path) as work:
+        root = Path(work)
+        site, memory = _site(root / "site"), Memory()
+        assert _make(root / "cached", site=site, cache=root / "cache").ok
+        assert _make(root / "memory", site=site, memory=memory).ok
+        for name in names:
+            EDITS[name](site)
+            cached = _make(root / "cached", site=site, cache=root / "cache")
+            in_memory = _make(root / "memory", site=site, memory=memory)
+            shutil.rmtree(root / "clean", ignore_errors=True)
+            clean = _make(root / "clean", site=site)
+            assert cached.ok == in_memory.ok == clean.ok, (name, clean.diagnostics)
+            if clean.ok:
+                expected = snapshot(root / "clean")
+                assert snapshot(root / "cached") == expected, name
+                assert snapshot(root / "memory") == expected, name
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path, Memory, BuildReport]:
+    site, memory = _site(tmp_path / "site"), Memory()
+    first = _make(tmp_path / "out", site=site, memory=memory)
+    assert first.ok and len(first.rendered) == first.pages
+    return site, tmp_path / "out", memory, first
+
+
+def _rebuild(built: tuple[Path, Path, Memory, BuildReport], edit: str, jobs: int = 1) -> set[str]:
+    site, output, memory, _ = built
+    EDITS[edit](site)
+    report = _make(output, site=site, memory=memory, jobs=jobs)
+    assert report.ok, report.diagnostics
+    return set(report.rendered)
+
+
+def test_a_body_edit_renders_only_its_own_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    assert _rebuild(built, "procedure body") == {"procedures/id-card/index.html"}
+
+
+def test_a_phone_edit_renders_the_pages_that_show_the_department(
+        built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    rendered = _rebuild(built, "department phone", jobs=2)  # reads travel back from forked workers
+    assert {"departments/office/index.html", "departments/office/card/index.html",
+            "directory/index.html"} <= rendered
+    assert not rendered & {"notices/duty/index.html", "policies/notice-2026/index.html",
+                           "guide/index.html", "leaders/zhang-san/index.html"}
+    assert len(rendered) < built[3].pages / 3
+
+
+def test_a_template_edit_renders_the_pages_made_with_it(built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    assert _rebuild(built, "template") == {"notices/duty/index.html"}
+
+
+def test_a_site_yaml_edit_renders_every_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    assert len(_rebuild(built, "site title")) == built[3].pages
