@@ -54,6 +54,7 @@ class BuildOptions:
     extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
     search: bool = True  # index the pages into /pagefind/ (False: --no-search; check never indexes)
     memory: Memory | None = None  # serve's cache, kept in the process between rebuilds
+    in_place: bool = False  # write into the output itself, not a swapped-in copy (serve's private folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +108,10 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     with timer("theme"):
         theme = load_theme(find_theme(options.site_dir))
     with timer("load"):
-        sources = load_sources(options.site_dir)
+        sources = load_sources(options.site_dir, options.memory.sources if options.memory else None)
     inputs = _fingerprint(options, build_date, theme, sources)
-    if options.write and (last := _unchanged(store, options.output, inputs)) is not None:
+    unsure = options.memory is not None and bool(options.memory.unsure)  # a failed in-place build wrote pages
+    if options.write and not unsure and (last := _unchanged(store, options.output, inputs)) is not None:
         return _replay(last, options, timer)
     with timer("validate"):  # files whose bytes the cache has seen are not parsed again
         known = store.validated(file_key(s.path, s.digest) for s in sources.records)
@@ -146,14 +148,16 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
-    with publish(options.output) as staging:
+    with publish(options.output, options.in_place) as staging:
         with timer("changes"):  # which pages read something that changed since the last build
             current = incremental.now(_page_inputs(options, build_date, theme, sources), _digests(sources),
                                       site, {DATA_FILES: data.files}, theme, plan)
             previous = store.state(options.output)
-            todo, kept = _stale_pages(previous, store, staging, current, records, plan)
+            todo, kept = _stale_pages(previous, store, staging, current, records, plan,
+                                      options.memory.unsure if options.memory else set())
         with timer("render+write"):
-            job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files)
+            templates = options.memory.templates if options.memory else None
+            job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files, templates)
             done = render_site(job, jobs)
             carried = staging.fill(kept)  # before the search index, which reads every page
         problems.extend(d for batch in done for d in batch.diagnostics)
@@ -162,6 +166,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             with timer("search"):  # reads the staged pages; its files go into the manifest like any other
                 outputs.extend(_search_index(staging.root, plan, problems))
         if any(d.is_error for d in _final(problems, options)):
+            if staging.in_place and options.memory is not None:
+                _forget_pages(staging, done, options.memory)
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         with timer("write"):
             filled = [batch.filled for batch in done if batch.filled is not None]
@@ -173,7 +179,18 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         store.save_validated(records.files, records.files)
         _remember(store, options.output, inputs, report)
         _remember_reads(store, options.output, previous, current, done, report)
+        if options.memory is not None and report.ok:
+            options.memory.unsure.clear()
     return report
+
+
+def _forget_pages(staging: Staging, done: list[Done], memory: Memory) -> None:
+    """In place, the chunks of pages that rendered before the build failed were written: remove
+    them, so that nothing takes them for the last good build's, and render them next time."""
+    written = {path for batch in done if batch.filled for path in batch.filled.manifest}
+    for path in written:
+        (staging.root / path).unlink(missing_ok=True)
+    memory.unsure.update(written)
 
 
 def _page_inputs(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
@@ -193,8 +210,9 @@ def _digests(sources: Sources) -> dict[str, str]:
 
 
 def _stale_pages(previous: incremental.State | None, store: Store, staging: Staging, current: incremental.Now,
-                 records: Records, plan: Plan) -> tuple[list[Route], list[Copy]]:
-    """The routes to render, and the files of the pages that the last build's output already has."""
+                 records: Records, plan: Plan, unsure: set[str]) -> tuple[list[Route], list[Copy]]:
+    """The routes to render, and the files of the pages that the last build's output already has.
+    `unsure`: pages a failed in-place build may have overwritten; they are rendered again."""
     if previous is None or previous.manifest != manifest_digest(staging.output):
         return list(plan.routes), []  # no state, or the output is not the one it describes
     edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
@@ -202,7 +220,7 @@ def _stale_pages(previous: incremental.State | None, store: Store, staging: Stag
     old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
     new = incremental.records_by_file(r for v in records.files.values() for r in v.records)
     changed = incremental.changed_files(previous.files, current.files, old.get, new)
-    stale = incremental.stale(previous, current, changed, plan.urls.resolver)
+    stale = incremental.stale(previous, current, changed, plan.urls.resolve) | unsure
     todo: list[Route] = []
     kept: list[Copy] = []
     for route in plan.routes:

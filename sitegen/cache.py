@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
+
 from . import __version__, recordjson
 from .diagnostics import from_dict, to_dict
 from .incremental import State
 from .markdown import Heading, LinkResolver
+from .sources import Seen
 from .validate import Validated
 
 SCHEMA = f"sitegen-cache-2/{__version__}"
@@ -75,6 +79,24 @@ class Memory:
     bodies: dict[str, CachedBody] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
     last: dict[str, LastBuild] = field(default_factory=dict)
+    sources: Seen = field(default_factory=dict)  # content files by stat: unchanged ones are not read
+    templates: jinja2.BytecodeCache = field(default_factory=lambda: _TemplateCache())
+    unsure: set[str] = field(default_factory=set)  # pages a failed in-place build may have changed
+
+
+class _TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates, by name and source checksum (Jinja checks it), for the preview's rebuilds."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
 
 
 class Store:

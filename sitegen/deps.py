@@ -1,5 +1,5 @@
 """Record what each page reads while it renders: records and their fields, the site's lists and
-indexes, templates, theme strings and the URLs its Markdown links resolved to.
+indexes, templates, theme strings and the pages its Markdown links resolved to.
 
 A rebuild compares these reads with what changed and re-renders only the pages that read
 something different (see incremental.py). Reads are caught where they happen, not declared:
@@ -35,7 +35,7 @@ class PageReads:
     site: set[str] = field(default_factory=set)  # Site attributes: "procedures", "children" …
     templates: set[str] = field(default_factory=set)
     strings: set[str] = field(default_factory=set)
-    links: dict[str, str] = field(default_factory=dict)  # Markdown link target -> URL it resolved to
+    links: dict[str, str] = field(default_factory=dict)  # Markdown link target -> site path it resolved to
 
     def to_json(self, pool: Pool) -> list[Any]:
         """Compact: the names are pooled, as most pages read the same strings, fields and files."""

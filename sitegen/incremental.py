@@ -5,7 +5,7 @@ The last build left a State: the digest of each source file, a signature of each
 site's lists and indexes, each template and theme string, and what every page read (deps.py).
 A page is rendered again when it is new, when its route changed, or when anything it read
 differs now: a field of a record it read, a list it went through, a template, a string, or the
-URL one of its Markdown links resolves to. Anything that touches every page (the theme's
+page one of its Markdown links resolves to. Anything that touches every page (the theme's
 static files, the build date, options, sitegen itself) is in `inputs`, and renders them all.
 """
 
@@ -95,11 +95,11 @@ def now(inputs: str, files: Mapping[str, str], site: Site, extra: Mapping[str, A
 
 
 def stale(previous: State, current: Now, changed: Mapping[str, frozenset[str]],
-          resolver: Callable[[str], Callable[[str], str | None]]) -> set[str]:
+          resolve: Callable[[str], str | None]) -> set[str]:
     """The output paths of the pages to render: every page whose reads changed, and new pages.
 
     `changed`: source file -> the record fields that differ (ALL when unknown or deleted);
-    `resolver(page)` resolves a Markdown link target for the page, as rendering would.
+    `resolve` gives the site path of a Markdown link target, as rendering would.
     """
     if previous.inputs != current.inputs:
         return set(current.routes)
@@ -112,10 +112,8 @@ def stale(previous: State, current: Now, changed: Mapping[str, frozenset[str]],
         if page is None or page.route != route or _reads_changed(page.reads, site, templates, strings, changed):
             render.add(output)
             continue
-        if page.reads.links:
-            resolve = resolver(output)
-            if any(resolve(target) != url for target, url in page.reads.links.items()):
-                render.add(output)
+        if any((resolve(target) or "") != path for target, path in page.reads.links.items()):
+            render.add(output)
     return render
 
 
@@ -168,7 +166,7 @@ def records_by_file(records: Iterable[Any]) -> dict[str, list[Any]]:
 
 def route_signature(route: Route) -> str:
     shown = record_file(route.record) if _is_record(route.record) else signature(route.record)
-    return _digest(f"{route.template}\0{route.title}\0{route.path}\0{shown}")
+    return f"{route.template}\0{route.title}\0{shown}"  # the path is the key it is stored under
 
 
 def signature(value: Any) -> str:

@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import jinja2
+
 from .artifacts import Artifact
 from .cache import BodyCache, CachedBody
 from .deps import PageReads, current, tracking
@@ -37,6 +39,7 @@ class Job:
     extra_head: str = ""
     bodies: dict[str, CachedBody] = field(default_factory=dict)  # the cache's Markdown bodies
     data_files: tuple[DataFile, ...] = ()  # the open data files, listed on /data/
+    templates: jinja2.BytecodeCache | None = None  # compiled templates kept between builds (serve)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,7 @@ class _Worker:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.env = make_environment(job.theme, job.plan.urls, job.site, job.data_files)
+        self.env = make_environment(job.theme, job.plan.urls, job.site, job.data_files, job.templates)
 
     def run(self, positions: range) -> Done:
         problems: list[Diagnostic] = []

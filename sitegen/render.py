@@ -69,11 +69,13 @@ DATA_FILES = "data_files"  # the name under which pages that list the open data 
 
 
 def make_environment(
-    theme: Theme, urls: Urls, site: Site, data_files: tuple[DataFile, ...] = ()
+    theme: Theme, urls: Urls, site: Site, data_files: tuple[DataFile, ...] = (),
+    templates: jinja2.BytecodeCache | None = None,
 ) -> jinja2.Environment:
     """Jinja with autoescape and StrictUndefined: a missing value fails the build, never a blank."""
     env = _Environment(
         loader=jinja2.DictLoader(theme.templates),
+        bytecode_cache=templates,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -152,12 +154,12 @@ def render_body(
     recorder = deps.current()
     if cache is not None and (hit := cache.get(key, resolve)) is not None:
         if recorder is not None:
-            recorder.page.links.update(hit.links)
+            recorder.page.links.update((target, urls.resolve(target) or "") for target, _ in hit.links)
         return Body(Markup(hit.html), hit.headings)
     result = render_markdown(markdown.text, resolve)
     links = tuple((target, resolve(target) or "") for target in result.targets)
     if recorder is not None:
-        recorder.page.links.update(links)
+        recorder.page.links.update((target, urls.resolve(target) or "") for target in result.targets)
     for problem in result.problems:
         problems.append(Diagnostic(
             Severity.ERROR, Location(path, markdown.line + problem.line - 1, problem.column),

@@ -43,7 +43,12 @@ class Sources:
     holidays: SourceFile | None = None  # content/holidays.yaml, when the site has one
 
 
-def load_sources(site_dir: Path) -> Sources:
+# A file's (mtime in ns, size, inode) -> what was read from it, for a process that reads the same
+# content again and again (serve): an unchanged stat means an unchanged file, and it is not read.
+Seen = dict[str, tuple[tuple[int, int, int], SourceFile]]
+
+
+def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
     content = site_dir / "content"
     problems: list[Diagnostic] = []
 
@@ -100,7 +105,8 @@ def load_sources(site_dir: Path) -> Sources:
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(slug)}{path.suffix}", "source.slug")
             continue
         attempted[top].add(slug)
-        source = _read(path, rel, top, slug, problems)
+        source = _read_seen(path, rel, top, slug, problems, seen) if seen is not None else \
+            _read(path, rel, top, slug, problems)
         if source is not None:
             records.append(source)
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
@@ -160,6 +166,22 @@ def _read_bytes(path: Path, rel: str, problems: list[Diagnostic]) -> bytes | Non
         problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件：{exc.strerror}",
                                    "检查文件权限", "source.read"))
         return None
+
+
+def _read_seen(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic],
+               seen: Seen) -> SourceFile | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read(path, rel, folder, slug, problems)  # reports the problem
+    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    known = seen.get(rel)
+    if known is not None and known[0] == key:
+        return known[1]
+    source = _read(path, rel, folder, slug, problems)
+    if source is not None:
+        seen[rel] = (key, source)
+    return source
 
 
 def _read(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic]) -> SourceFile | None:

@@ -72,6 +72,7 @@ class Staging:
     root: Path
     output: Path
     previous: dict[str, str]  # the published tree's manifest
+    in_place: bool = False  # root is the output itself (serve's private preview folder)
 
     def fill(self, outputs: Sequence[Output]) -> Filled:
         written = unchanged = 0
@@ -80,30 +81,40 @@ class Staging:
         for item in outputs:
             rel = _safe_relative(item.path)
             target = self.root / rel
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
             digest = item.digest if isinstance(item, Copy) else _digest(item.data)
             manifest[item.path] = digest
-            if self.previous.get(item.path) == digest and self._link_previous(rel, target):
+            if self.previous.get(item.path) == digest and (
+                    target.is_file() if self.in_place else self._link_previous(rel, target, made_dirs)):
                 unchanged += 1
                 continue
+            _make_parent(target, made_dirs)
+            # In place, a reader of the preview never sees half a file: write beside it, then rename.
+            written_to = target.with_name(target.name + ".sitegen-tmp") if self.in_place else target
             if isinstance(item, Artifact):
-                target.write_bytes(item.data)
+                written_to.write_bytes(item.data)
             else:
-                shutil.copyfile(item.source, target)
+                shutil.copyfile(item.source, written_to)
+            if self.in_place:
+                os.replace(written_to, target)
             written += 1
         return Filled(manifest, written, unchanged)
 
-    def _link_previous(self, rel: PurePosixPath, target: Path) -> bool:
+    def _link_previous(self, rel: PurePosixPath, target: Path, made_dirs: set[Path]) -> bool:
         old = self.output / rel
         try:
             if old.is_symlink() or not old.is_file():
                 return False
+            _make_parent(target, made_dirs)
             os.link(old, target)
         except OSError:
             return False  # another filesystem, or links not allowed: write it instead
         return True
+
+
+def _make_parent(target: Path, made_dirs: set[Path]) -> None:
+    if target.parent not in made_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made_dirs.add(target.parent)
 
 
 def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
@@ -114,19 +125,23 @@ def write_site(outputs: Sequence[Output], output: Path) -> WriteResult:
 
 
 @contextmanager
-def publish(output: Path) -> Iterator[Staging]:
+def publish(output: Path, in_place: bool = False) -> Iterator[Staging]:
     """Hold the output's lock and a fresh staging tree; `finish` swaps it in, anything else
-    (an error, a content problem, an exception) throws it away and leaves the output as it was."""
+    (an error, a content problem, an exception) throws it away and leaves the output as it was.
+
+    `in_place` (serve's private folder only): write into the output itself, each file
+    atomically, and remove what is gone in `finish`; copying a 10,000-page tree for every save
+    would cost seconds. A failed build may leave some pages new there (see Filled)."""
     output = output.absolute()
-    parent = output.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        lock = open(parent / f".{output.name}.sitegen-lock", "a")  # noqa: SIM115 - held below
-    except OSError as exc:
-        raise OutputError(f"无法写入输出目录：{describe(exc, output)}；已发布的输出未改动") from exc
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time per output; released on close
-        staging = parent / f".{output.name}.sitegen-new"
+    with _locked(output):
+        if in_place:
+            try:
+                output.mkdir(parents=True, exist_ok=True)
+                yield Staging(output, output, _read_manifest(output), in_place=True)
+            except OSError as exc:
+                raise OutputError(f"写入预览目录失败：{describe(exc, output)}") from exc
+            return
+        staging = output.parent / f".{output.name}.sitegen-new"
         try:
             _recover(output)
             if staging.exists():
@@ -137,6 +152,19 @@ def publish(output: Path) -> Iterator[Staging]:
             raise OutputError(f"写入输出目录失败：{describe(exc, output)}；已发布的输出未改动") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # after a swap it holds the old tree
+
+
+@contextmanager
+def _locked(output: Path) -> Iterator[None]:
+    """One build at a time per output: a lock file beside it, released when closed."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(output.parent / f".{output.name}.sitegen-lock", "a")  # noqa: SIM115 - held below
+    except OSError as exc:
+        raise OutputError(f"无法写入输出目录：{describe(exc, output)}；已发布的输出未改动") from exc
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 # What went wrong, in words an operator acts on; other errors keep the system's own words.
@@ -165,10 +193,31 @@ def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:
             if path in manifest:
                 raise OutputError(f"两个输出写入了同一个文件：{path}")
         manifest.update(batch.manifest)
+    if staging.in_place:
+        _remove_gone(staging.root, set(staging.previous) - set(manifest))
+        if manifest != staging.previous:
+            text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
+            (staging.root / (MARKER + ".sitegen-tmp")).write_text(text, encoding="utf-8")
+            os.replace(staging.root / (MARKER + ".sitegen-tmp"), staging.root / MARKER)
+        return WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
     _write_manifest(staging.root, staging.output, manifest, staging.previous)
     _fsync_tree_root(staging.root)
     _swap_in(staging.root, staging.output)
     return WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
+
+
+def _remove_gone(root: Path, gone: set[str]) -> None:
+    """Files the new build no longer makes, and the folders they leave empty."""
+    for path in sorted(gone):
+        target = root / _safe_relative(path)
+        target.unlink(missing_ok=True)
+        folder = target.parent
+        while folder != root:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
 
 
 def _safe_relative(path: str) -> PurePosixPath:

@@ -25,8 +25,9 @@ FINANCE = ("name: 财务处\nduties:\n  - 负责机关财务。\nphones:\n  - la
 
 def _make(output: Path, *, jobs: int = 1, cache: Path | None = None, memory: Memory | None = None,
           site: Path) -> BuildReport:
+    """A build; with a Memory, as `sitegen serve` makes it: in place, in its private folder."""
     return build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=jobs, search=False,
-                              cache_dir=cache, memory=memory))
+                              cache_dir=cache, memory=memory, in_place=memory is not None))
 
 
 def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -150,6 +151,25 @@ def test_a_phone_edit_renders_the_pages_that_show_the_department(
 
 def test_a_template_edit_renders_the_pages_made_with_it(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     assert _rebuild(built, "template") == {"notices/duty/index.html"}
+
+
+def test_pages_written_by_a_failed_build_in_place_are_rendered_again(tmp_path: Path) -> None:
+    """Pages render in chunks; in place, a chunk without problems is written even when another
+    chunk fails. Those pages must not be taken for the last good build's afterwards."""
+    notices = {f"content/notices/n{i:02d}.md": f"---\ntitle: 通知{i}\ndate: 2026-09-20\n---\n正文。\n"
+               for i in range(70)}
+    site, memory, output = write_site(tmp_path / "site", notices), Memory(), tmp_path / "out"
+    assert _make(output, site=site, memory=memory).ok
+    for path in notices:
+        _replace(path, "正文。", "改过的正文。")(site)
+    _append("content/notices/n69.md", "[坏链接](@procedures/missing)\n")(site)
+    assert not _make(output, site=site, memory=memory).ok
+    assert "notices/n00/index.html" in memory.unsure  # written by the failed build, then removed
+    assert not (output / "notices/n00/index.html").exists()
+    write_site(site, notices)  # every notice back as it was
+    assert _make(output, site=site, memory=memory).ok
+    assert _make(tmp_path / "clean", site=site).ok
+    assert snapshot(output) == snapshot(tmp_path / "clean")
 
 
 def test_a_site_yaml_edit_renders_every_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:

@@ -66,14 +66,19 @@ def feed(site: Site, urls: Urls) -> Artifact:
 
 def feed_entries(site: Site, urls: Urls) -> tuple[Entry, ...]:
     """Notices by date and policies by publication date, newest first, at most MAX_ENTRIES."""
-    entries = [
-        *(Entry(n.title, urls.absolute(record_path(n)), n.date, "通知公告", _excerpt(n.body, urls))
-          for n in site.notices),
-        *(Entry(p.title, urls.absolute(record_path(p)), p.published, "政策文件", _policy_summary(p))
-          for p in site.policies),
+    dated: list[tuple[dt.date, str, m.Notice | m.Policy]] = [
+        *((n.date, urls.absolute(record_path(n)), n) for n in site.notices),
+        *((p.published, urls.absolute(record_path(p)), p) for p in site.policies),
     ]
-    entries.sort(key=lambda e: (-e.date.toordinal(), e.url))
-    return tuple(entries[:MAX_ENTRIES])
+    dated.sort(key=lambda item: (-item[0].toordinal(), item[1]))
+    return tuple(_entry(record, url, date, urls) for date, url, record in dated[:MAX_ENTRIES])
+
+
+def _entry(record: m.Notice | m.Policy, url: str, date: dt.date, urls: Urls) -> Entry:
+    """Only the entries the feed keeps are summarised: a notice's summary renders its Markdown."""
+    if isinstance(record, m.Notice):
+        return Entry(record.title, url, date, "通知公告", _excerpt(record.body, urls))
+    return Entry(record.title, url, date, "政策文件", _policy_summary(record))
 
 
 def timestamp(date: dt.date) -> str:

@@ -24,6 +24,7 @@ from types import FrameType
 from typing import TextIO
 
 from ..build import BuildOptions, build
+from ..cache import Memory
 from ..diagnostics import Diagnostic, count, format_text
 from ..schema import KINDS
 from ..sources import SITE_FILE, SourceFile, Sources, decode
@@ -115,6 +116,7 @@ def exposure_warning(host: str) -> str | None:
 class _Outcome:
     status: Status
     pages: int
+    rendered: int  # pages rendered again; the others read nothing that changed
     written: int
     unchanged: int
     seconds: float
@@ -126,25 +128,28 @@ class _Rebuilder:
     def __init__(self, options: ServeOptions, scratch: Path, preview: Preview) -> None:
         self.options = options
         self.output = scratch / "site"  # nothing in the site's own folder is ever written
-        self.cache = scratch / "cache"
+        self.memory = Memory()  # records, bodies and page reads kept between rebuilds
         self.preview = preview
 
     def __call__(self) -> _Outcome:
         start = time.perf_counter()
         problems: tuple[Diagnostic, ...] = ()
         fatal = ""
-        pages = written = unchanged = 0
+        pages = rendered = written = unchanged = 0
         options = self.options
         try:
+            # No search index: Pagefind takes seconds on a large site, and a save must show at once.
             report = build(BuildOptions(options.site_dir, self.output, build_date=options.build_date,
-                                        jobs=options.jobs, cache_dir=self.cache))
+                                        jobs=options.jobs, memory=self.memory, search=False,
+                                        in_place=True))
             problems, pages, written, unchanged = report.diagnostics, report.pages, report.written, report.unchanged
+            rendered = len(report.rendered)
         except (ThemeError, OutputError) as exc:
             fatal = str(exc)
         except Exception:  # a bug in sitegen: show it, and keep serving so that the next save can recover
             fatal = "内部错误——这是 sitegen 的缺陷，不是内容的问题：\n" + traceback.format_exc(limit=-3)
         status = self.preview.publish(problems, fatal, site_base_path(options.site_dir))
-        return _Outcome(status, pages, written, unchanged, time.perf_counter() - start)
+        return _Outcome(status, pages, rendered, written, unchanged, time.perf_counter() - start)
 
 
 def site_base_path(site_dir: Path) -> str | None:
@@ -188,7 +193,8 @@ class _Log:
             for diagnostic in status.problems:
                 print(format_text(diagnostic), file=err)
             self._warnings = status.problems
-        print(f"{clock} 已生成（{why}）：{outcome.pages} 个页面，写入 {outcome.written} 个文件，"
+        print(f"{clock} 已生成（{why}）：{outcome.pages} 个页面（{outcome.rendered} 个重新渲染），"
+              f"写入 {outcome.written} 个文件，"
               f"{outcome.unchanged} 个未变，{warnings} 个警告，{took}", file=err)
 
 
