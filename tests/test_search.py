@@ -85,9 +85,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def fragments(output: Path) -> dict[str, dict[str, object]]:
-    """Pagefind's record of each indexed page, by URL."""
+    """Pagefind's record of each indexed page, by URL, from every shard."""
     records = {}
-    for path in (output / "pagefind" / "fragment").iterdir():
+    for path in (output / "pagefind").glob("*/fragment/*"):
         data = gzip.decompress(path.read_bytes())
         record = json.loads(data[len(b"pagefind_dcd"):])
         records[str(record["url"])] = record
@@ -123,7 +123,7 @@ def test_every_content_page_is_indexed_without_navigation_and_footer(demo: Path)
         assert "便民链接" not in content and "公网安备" not in content, url  # the footer
         assert "跳到主要内容" not in content and "接访安排政策文件" not in content, url  # skip link, navigation
     assert "文件" in str(records["/policies/"]["content"])
-    assert not (demo / "pagefind" / "pagefind-ui.js").exists()  # no Pagefind UI: search.js only
+    assert not list((demo / "pagefind").rglob("pagefind-ui.js"))  # no Pagefind UI: search.js only
 
 
 def test_key_terms_are_indexed_as_characters(demo: Path) -> None:
@@ -151,7 +151,7 @@ def test_the_index_is_in_the_manifest_and_unchanged_files_keep_their_mtime(tmp_p
     after = {p.relative_to(output).as_posix(): p.stat().st_mtime_ns for p in (output / "pagefind").rglob("*")
              if p.is_file()}
     kept = [path for path in before if after.get(path) == before[path]]
-    assert "pagefind/pagefind.js" in kept and any(path.startswith("pagefind/fragment/") for path in kept)
+    assert "pagefind/0/pagefind.js" in kept and any(path.startswith("pagefind/0/fragment/") for path in kept)
     assert after.keys() != before.keys()  # the notice's fragment is a new file
 
 
@@ -162,7 +162,7 @@ def test_no_search_builds_no_index_and_a_later_build_adds_it(tmp_path: Path) -> 
     assert (site / "output" / "search" / "index.html").is_file()  # the page and its section links stay
     result = build(site)  # same content, same cache: the build must still not be skipped
     assert result.code == 0, result.stderr
-    assert (site / "output" / "pagefind" / "pagefind.js").is_file()
+    assert (site / "output" / "pagefind" / "shards.json").is_file()
     assert not list(site.glob("**/.search-*")) and not (site / "pagefind").exists()  # no scratch left
 
 
