@@ -164,7 +164,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         pages = len(plan.routes)
         if options.search and not any(d.is_error for d in _final(problems, options)):
             with timer("search"):  # reads the staged pages; its files go into the manifest like any other
-                outputs.extend(_search_index(staging.root, plan, problems))
+                outputs.extend(_search_index(staging, plan, problems))
         if any(d.is_error for d in _final(problems, options)):
             if staging.in_place and options.memory is not None:
                 _forget_pages(staging, done, options.memory)
@@ -250,9 +250,10 @@ def _remember_reads(store: Store, output: Path, previous: incremental.State | No
                                                current.templates, current.strings, pages))
 
 
-def _search_index(root: Path, plan: Plan, problems: list[Diagnostic]) -> list[Output]:
+def _search_index(staging: Staging, plan: Plan, problems: list[Diagnostic]) -> list[Output]:
+    """Only the shards of the index whose pages changed since the published output are redone."""
     try:
-        return list(index_pages(root, plan.routes))
+        return list(index_pages(staging.root, plan.routes, staging.output))
     except SearchError as exc:
         problems.append(Diagnostic(Severity.ERROR, Location("output"), f"搜索索引生成失败：{exc}",
                                    "检查 pagefind[extended] 是否已安装；也可以用 --no-search 跳过搜索索引",
