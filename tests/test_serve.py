@@ -229,10 +229,11 @@ def test_head_and_other_methods(served: Served) -> None:
 
 
 def test_reload_script_is_added_when_served_never_built(served: Served, tmp_path: Path) -> None:
-    """The private output is exactly what `sitegen build` writes; only the served copy has the script."""
+    """The private output is exactly what `sitegen build --no-search` writes (the preview builds no
+    search index); only the served copy has the script."""
     page = served.request("/departments/office/").text
     assert '<script src="/__sitegen/reload.js" data-build="' in page
-    assert build(served.site, "--output", str(tmp_path / "built")).code == 0
+    assert build(served.site, "--output", str(tmp_path / "built"), "--no-search").code == 0
     built = snapshot(tmp_path / "built")
     assert snapshot(served.output()) == built
     assert not [name for name, data in built.items() if b"__sitegen" in data]

@@ -2,7 +2,7 @@
 
 The preview never touches the site's output/: it builds into a temporary folder that is removed
 on exit. The reload script is added to pages as they are served, so the built files are exactly
-what `sitegen build` writes.
+what `sitegen build --no-search` writes.
 """
 
 from __future__ import annotations

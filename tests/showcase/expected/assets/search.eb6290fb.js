@@ -4,10 +4,18 @@
      attributes (the theme's strings.yaml).
    - Pagefind compiles WebAssembly and runs in a worker from /pagefind/, so the site's
      Content-Security-Policy needs script-src 'self' 'wasm-unsafe-eval' (no 'unsafe-inline').
+   - The index is in shards, each a Pagefind bundle of its own (sitegen/outputs/search.py):
+     /pagefind/shards.json lists them; the first is loaded and the others are merged into it
+     with Pagefind's mergeIndex, so that one search covers them all. Every URL is resolved
+     from the form's data-bundle, which is relative to the page: the site may live under a
+     sub-path.
    - Chinese: Pagefind segments the query with the browser's dictionary, which does not always
      cut a name or a title where the index did. Each page's key terms (title, names, 文号,
      material names) are also indexed as single characters (sitegen/outputs/search.py); the
-     query is searched that way too, as an exact phrase, and those pages come first. */
+     query is searched that way too, as an exact phrase, and those pages come first; then the
+     pages that have the query as a phrase in their text. Pagefind scores exact matches alike
+     in every shard, while its ordinary scores depend on the words of each shard's pages: the
+     two tiers keep a page near the top whichever shard holds it. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -43,12 +51,28 @@
     }).join(" ");
   }
 
+  // Pagefind with every shard merged in; null when the site has no page to search.
   function pagefind() {
     if (bundle === null) {
-      var url = new URL(text.bundle, document.baseURI).href;
-      bundle = import(url).then(function (module) {
-        return Promise.resolve(module.init()).then(function () {
-          return module;
+      var list = new URL("shards.json", new URL(text.bundle, document.baseURI));
+      bundle = fetch(list).then(function (response) {
+        if (!response.ok) {
+          throw new Error(list + ": " + response.status);
+        }
+        return response.json();
+      }).then(function (index) {
+        // Each ends with "/": Pagefind skips a bundle whose path is a prefix of the first's.
+        var shards = index.shards.map(function (shard) { return new URL(shard.bundle, list).href; });
+        if (!shards.length) {
+          return null;
+        }
+        return import(shards[0] + "pagefind.js").then(function (module) {
+          return Promise.resolve(module.init()).then(function () {
+            // Merged in list order (the order of equal scores): requested together, loaded at once.
+            return Promise.all(shards.slice(1).map(function (shard) { return module.mergeIndex(shard); }));
+          }).then(function () {
+            return module;
+          });
         });
       });
       bundle.catch(function () {
@@ -58,11 +82,10 @@
     return bundle;
   }
 
-  // Pages whose key terms contain the query come first, in Pagefind's order where it found
-  // them too; then the rest of Pagefind's results.
-  function merge(ordinary, exact) {
+  // Pages found by each exact search (tiers, best first) come first, in Pagefind's order where
+  // it found them too; then the rest of Pagefind's results.
+  function merge(ordinary, tiers) {
     var seen = new Set();
-    var key = new Set(exact.map(function (r) { return r.id; }));
     var merged = [];
     function add(r) {
       if (!seen.has(r.id)) {
@@ -70,8 +93,11 @@
         merged.push(r);
       }
     }
-    ordinary.filter(function (r) { return key.has(r.id); }).forEach(add);
-    exact.forEach(add);
+    tiers.forEach(function (exact) {
+      var key = new Set(exact.map(function (r) { return r.id; }));
+      ordinary.filter(function (r) { return key.has(r.id); }).forEach(add);
+      exact.forEach(add);
+    });
     ordinary.forEach(add);
     return merged;
   }
@@ -145,13 +171,16 @@
     list.setAttribute("aria-busy", "true");
     try {
       var pf = await pagefind();
-      var ordinary = await pf.search(query);
+      var none = { results: [] };
+      var ordinary = pf ? await pf.search(query) : none;
       var chars = characters(query);
-      var exact = chars ? await pf.search("\"" + chars + "\"") : { results: [] };
+      var exact = pf && chars ? await pf.search("\"" + chars + "\"") : none;
+      var words = query.split("\"").join(" ").trim();
+      var phrase = pf && words ? await pf.search("\"" + words + "\"") : none;
       if (run !== latest) {
         return;
       }
-      results = merge(ordinary.results, exact.results);
+      results = merge(ordinary.results, [exact.results, phrase.results]);
       await showMore(run, false);
       if (run === latest) {
         // Announced once the list is there, so that Tab from here reaches the results.
