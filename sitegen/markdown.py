@@ -3,10 +3,16 @@
 CommonMark + GFM tables and strikethrough; raw HTML is escaped. Every href/src is decided in
 `_check_links`. Emphasis follows the "CommonMark CJK-friendly amendments"
 (github.com/tats-u/markdown-cjk-friendly); a line break between Chinese characters adds no space.
+
+With the optional `fast` extra installed (markdown-it-pyrs), `sitegen.markdown_native` renders
+first and this module's markdown-it-py pipeline renders whatever it declines; the results are
+identical byte for byte. Set the environment variable SITEGEN_MARKDOWN=python to always use the
+pure-Python pipeline.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -347,7 +353,20 @@ _MD = _build()
 
 def render_markdown(text: str, resolve: LinkResolver) -> RenderedMarkdown:
     """Render `text` to HTML, collecting headings, link problems and resolved targets."""
+    if _native is not None and os.environ.get("SITEGEN_MARKDOWN") != "python":
+        rendered = _native.render_markdown_native(text, resolve)
+        if rendered is not None:
+            return rendered
     ctx = _Context(text, resolve)
     env: EnvType = {"sitegen": ctx}
     html: str = _MD.renderer.render(_MD.parse(text, env), _MD.options, env)
     return RenderedMarkdown(html, tuple(ctx.headings), tuple(ctx.problems), tuple(ctx.targets))
+
+
+# Last, because the native renderer imports the helpers above.
+try:
+    from . import markdown_native as _native
+except ModuleNotFoundError as error:  # the optional `fast` extra is not installed
+    if error.name != "markdown_it_pyrs":
+        raise
+    _native = None  # type: ignore[assignment]
