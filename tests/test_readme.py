@@ -283,7 +283,7 @@ def test_the_quick_start_test_command_is_what_ci_runs() -> None:
 
 
 def test_the_quick_start_builds_the_demo() -> None:
-    assert "python3 -m pip install -e . && sitegen build" in quick_start_commands()
+    assert 'python3 -m pip install -e ".[fast]" && sitegen build' in quick_start_commands()
     assert "output/index.html" in section(readme(), "Quick start", 2)
 
 
