@@ -11,9 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import incremental
+from . import models as m
 from .artifacts import Copy, Output
 from .audit import audit, quote_lines, scorecard
-from .cache import SCHEMA, LastBuild, Memory, Store, fingerprint
+from .cache import SCHEMA, BodyCache, LastBuild, Memory, Store, fingerprint
 from .diagnostics import (
     Diagnostic,
     Location,
@@ -38,7 +39,7 @@ from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
 from .validate import Records, file_key, validate
 from .values.dates import CHINA
-from .write import Staging, check_output_dir, finish, manifest_digest, publish
+from .write import Staging, check_output_dir, finish, manifest_digest, publish, wait_for_removals
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ def build(options: BuildOptions) -> BuildReport:
         report = _build(options, store, _Timer())
     finally:
         store.close()
+        wait_for_removals()  # the previous tree, removed while the cache was being saved
     if store.problem:
         warning = Diagnostic(Severity.WARNING, Location(str(options.cache_dir)), store.problem,
                              "缓存只影响速度，不影响结果；可以删除缓存目录", "cache.ignored")
@@ -134,17 +136,16 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         with timer("markdown"):  # templates would trip over the broken records: check links only
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
-    data = open_data(site, plan.urls)
-    outputs: list[Output] = [
-        sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
-        *data.artifacts, *theme_assets(theme), *content_files(site),
-    ]
+    with timer("outputs"):  # everything but the pages: made whole every time
+        data = open_data(site, plan.urls)
+        outputs: list[Output] = [
+            sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
+            *data.artifacts, *theme_assets(theme), *content_files(site),
+        ]
     jobs = options.jobs or default_jobs()
-    with timer("cache"):
-        bodies = store.bodies()
     if not options.write:
         with timer("render"):
-            job = Job(site, plan, theme, None, plan.routes, options.extra_head, bodies, data.files)
+            job = Job(site, plan, theme, None, plan.routes, options.extra_head, store.bodies(), data.files)
             done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
@@ -155,6 +156,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             previous = store.state(options.output)
             todo, kept = _stale_pages(previous, store, staging, current, records, plan,
                                       options.memory.unsure if options.memory else set())
+            bodies = store.bodies(None if len(todo) == len(plan.routes) else _body_keys(todo))
         with timer("render+write"):
             templates = options.memory.templates if options.memory else None
             job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files, templates)
@@ -181,7 +183,13 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         _remember_reads(store, options.output, previous, current, done, report)
         if options.memory is not None and report.ok:
             options.memory.unsure.clear()
-    return report
+    return replace(report, timings=tuple(timer.timings))  # with the cache's time too
+
+
+def _body_keys(routes: list[Route]) -> list[str]:
+    """The cache keys of the Markdown bodies these pages render (see render.render_body)."""
+    return [BodyCache.key(route.record.body.text, route.path) for route in routes
+            if isinstance(getattr(route.record, "body", None), m.Markdown)]
 
 
 def _forget_pages(staging: Staging, done: list[Done], memory: Memory) -> None:

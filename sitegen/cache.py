@@ -144,13 +144,21 @@ class Store:
         except OSError:
             pass
 
-    def bodies(self) -> dict[str, CachedBody]:
+    def bodies(self, keys: Iterable[str] | None = None) -> dict[str, CachedBody]:
+        """The cached bodies with these keys (None: all of them)."""
         if self.memory is not None:
             return self.memory.bodies
         if self._db is None:
             return {}
         try:
-            rows = self._db.execute("SELECT key, value FROM bodies").fetchall()
+            if keys is None:
+                rows = self._db.execute("SELECT key, value FROM bodies").fetchall()
+            else:
+                wanted, rows = list(keys), []
+                for start in range(0, len(wanted), _BATCH):
+                    batch = wanted[start : start + _BATCH]
+                    rows += self._db.execute(
+                        f"SELECT key, value FROM bodies WHERE key IN ({','.join('?' * len(batch))})", batch).fetchall()
             return {key: _decode_body(value) for key, value in rows}
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"

@@ -59,14 +59,14 @@ def _decode_object(data: dict[str, Any]) -> Any:
         cls = CLASSES.get(name)
         if cls is None:
             raise ValueError(f"unknown record type {name!r}")
-        return cls(**{key: _tuples(item) for key, item in data.items()})
+        return cls(**{key: _tuples(item) if type(item) is list else item for key, item in data.items()})
     if "~date" in data:
         return dt.date.fromisoformat(data["~date"])
     if "~d" in data:
-        return {str(key): _tuples(item) for key, item in data["~d"]}
+        return {str(key): _tuples(item) if type(item) is list else item for key, item in data["~d"]}
     raise ValueError("unexpected object in cached records")
 
 
-def _tuples(value: Any) -> Any:
-    """Records hold tuples; JSON gives lists back."""
-    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+def _tuples(items: list[Any]) -> tuple[Any, ...]:
+    """Records hold tuples; JSON gives lists back (called on lists only: it runs a million times)."""
+    return tuple([_tuples(item) if type(item) is list else item for item in items])
