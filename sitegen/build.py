@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -178,6 +178,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
                      rendered=tuple(sorted(path for batch in done for path in batch.reads)))
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
+        if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
+            store.keep_bodies(_body_keys(plan.routes))
         store.save_validated(records.files, records.files)
         _remember(store, options.output, inputs, report)
         _remember_reads(store, options.output, previous, current, done, report)
@@ -186,7 +188,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     return replace(report, timings=tuple(timer.timings))  # with the cache's time too
 
 
-def _body_keys(routes: list[Route]) -> list[str]:
+def _body_keys(routes: Sequence[Route]) -> list[str]:
     """The cache keys of the Markdown bodies these pages render (see render.render_body)."""
     return [BodyCache.key(route.record.body.text, route.path) for route in routes
             if isinstance(getattr(route.record, "body", None), m.Markdown)]

@@ -171,6 +171,22 @@ class Store:
         self._write("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
                     [(key, _encode_body(body)) for key, body in bodies])
 
+    def keep_bodies(self, keys: Iterable[str]) -> None:
+        """Forget every body but these (the site's bodies now), so the cache does not grow edit by edit."""
+        keep = set(keys)
+        if self.memory is not None:
+            for key in [key for key in self.memory.bodies if key not in keep]:
+                del self.memory.bodies[key]
+            return
+        if self._db is None:
+            return
+        try:
+            stored = {key for (key,) in self._db.execute("SELECT key FROM bodies")}
+        except sqlite3.Error as exc:
+            self.problem = f"无法读取缓存（{exc}）"
+            return
+        self._write("DELETE FROM bodies WHERE key = ?", [(key,) for key in stored - keep])
+
     def validated(self, keys: Iterable[str]) -> dict[str, Validated]:
         """The cached records of the files with these keys (see validate.file_key), where known."""
         if self.memory is not None:

@@ -4,6 +4,7 @@ edits, deletes and renames gives the same bytes as a clean build of the same sou
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -97,3 +98,22 @@ def test_check_writes_no_cache(tmp_path: Path) -> None:
     site = write_site(tmp_path, {})
     assert check(site).code == 0
     assert not (site / ".sitegen-cache").exists()
+
+
+def _bodies_in(cache: Path) -> int:
+    with sqlite3.connect(cache / "cache.sqlite") as db:
+        return int(db.execute("SELECT count(*) FROM bodies").fetchone()[0])
+
+
+def test_a_full_render_forgets_the_bodies_of_past_edits(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {})
+    assert build(site).code == 0
+    for word in "甲乙丙":
+        path = site / "content/notices/duty.md"
+        path.write_text(path.read_text(encoding="utf-8") + f"\n补充{word}。\n", encoding="utf-8")
+        assert build(site).code == 0
+    grown = _bodies_in(site / ".sitegen-cache")
+    assert build(site, "--build-date", "2026-11-28").code == 0  # a new day renders every page
+    shutil.copytree(site / "content", tmp_path / "fresh" / "content")
+    assert build(tmp_path / "fresh", "--build-date", "2026-11-28").code == 0
+    assert _bodies_in(site / ".sitegen-cache") == _bodies_in(tmp_path / "fresh" / ".sitegen-cache") < grown
