@@ -180,7 +180,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
         if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
             store.keep_bodies(_body_keys(plan.routes))
-        store.save_validated(records.files, records.files)
+        store.save_validated(records.files)
         _remember(store, options.output, inputs, report)
         _remember_reads(store, options.output, previous, current, done, report)
         if options.memory is not None and report.ok:

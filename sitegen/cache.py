@@ -151,14 +151,8 @@ class Store:
         if self._db is None:
             return {}
         try:
-            if keys is None:
-                rows = self._db.execute("SELECT key, value FROM bodies").fetchall()
-            else:
-                wanted, rows = list(keys), []
-                for start in range(0, len(wanted), _BATCH):
-                    batch = wanted[start : start + _BATCH]
-                    rows += self._db.execute(
-                        f"SELECT key, value FROM bodies WHERE key IN ({','.join('?' * len(batch))})", batch).fetchall()
+            rows = (self._db.execute("SELECT key, value FROM bodies").fetchall() if keys is None
+                    else self._select("SELECT key, value FROM bodies", keys))
             return {key: _decode_body(value) for key, value in rows}
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"
@@ -173,19 +167,7 @@ class Store:
 
     def keep_bodies(self, keys: Iterable[str]) -> None:
         """Forget every body but these (the site's bodies now), so the cache does not grow edit by edit."""
-        keep = set(keys)
-        if self.memory is not None:
-            for key in [key for key in self.memory.bodies if key not in keep]:
-                del self.memory.bodies[key]
-            return
-        if self._db is None:
-            return
-        try:
-            stored = {key for (key,) in self._db.execute("SELECT key FROM bodies")}
-        except sqlite3.Error as exc:
-            self.problem = f"无法读取缓存（{exc}）"
-            return
-        self._write("DELETE FROM bodies WHERE key = ?", [(key,) for key in stored - keep])
+        self._forget("bodies", self.memory.bodies if self.memory else None, set(keys))
 
     def validated(self, keys: Iterable[str]) -> dict[str, Validated]:
         """The cached records of the files with these keys (see validate.file_key), where known."""
@@ -193,40 +175,54 @@ class Store:
             return {key: hit for key in keys if (hit := self.memory.validated.get(key)) is not None}
         if self._db is None:
             return {}
-        wanted, found = list(keys), {}
+        found = {}
         try:
-            for start in range(0, len(wanted), _BATCH):
-                batch = wanted[start : start + _BATCH]
-                marks = ",".join("?" * len(batch))
-                for key, records, problems in self._db.execute(
-                        f"SELECT key, records, problems FROM records WHERE key IN ({marks})", batch):
-                    found[key] = Validated(recordjson.loads(records),
-                                           tuple(from_dict(item) for item in json.loads(problems)))
+            for key, records, problems in self._select("SELECT key, records, problems FROM records", keys):
+                problems_of = tuple(from_dict(item) for item in json.loads(problems))
+                found[key] = Validated(recordjson.loads(records), problems_of)
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"
             return {}
         return found
 
-    def save_validated(self, files: dict[str, Validated], keep: Iterable[str]) -> None:
-        """Add these files' records; forget every file not in `keep` (or added now)."""
-        kept = {*keep, *files}
+    def save_validated(self, files: dict[str, Validated]) -> None:
+        """Add these files' records, and forget every other file's."""
         if self.memory is not None:
-            known = self.memory.validated
-            known.update(files)
-            for key in [key for key in known if key not in kept]:
-                del known[key]
+            self.memory.validated.update(files)
+        elif self._db is not None:
+            try:
+                stored = {key for (key,) in self._db.execute("SELECT key FROM records")}
+            except sqlite3.Error as exc:
+                self.problem = f"无法读取缓存（{exc}）"
+                return
+            self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
+                (key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
+                for key, v in files.items() if key not in stored])
+        self._forget("records", self.memory.validated if self.memory else None, set(files))
+
+    def _forget(self, table: str, memory: dict[str, Any] | None, keep: set[str]) -> None:
+        """Remove every entry of `table` (or of its in-memory twin) whose key is not in `keep`."""
+        if memory is not None:
+            for key in [key for key in memory if key not in keep]:
+                del memory[key]
             return
         if self._db is None:
             return
         try:
-            stored = {key for (key,) in self._db.execute("SELECT key FROM records")}
+            stored = {key for (key,) in self._db.execute(f"SELECT key FROM {table}")}
         except sqlite3.Error as exc:
             self.problem = f"无法读取缓存（{exc}）"
             return
-        rows = [(key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
-                for key, v in files.items() if key not in stored]
-        self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", rows)
-        self._write("DELETE FROM records WHERE key = ?", [(key,) for key in stored - kept])
+        self._write(f"DELETE FROM {table} WHERE key = ?", [(key,) for key in stored - keep])
+
+    def _select(self, query: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows of `query` whose key is one of `keys`, asked in batches (SQLite limits parameters)."""
+        assert self._db is not None
+        wanted, rows = list(keys), []
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start : start + _BATCH]
+            rows += self._db.execute(f"{query} WHERE key IN ({','.join('?' * len(batch))})", batch).fetchall()
+        return rows
 
     def state(self, output: Path) -> State | None:
         if self.memory is not None:
