@@ -54,8 +54,9 @@ class BuildOptions:
     cache_dir: Path | None = None  # None: no cache
     extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
     search: bool = True  # index the pages into /pagefind/ (False: --no-search; check never indexes)
-    memory: Memory | None = None  # serve's cache, kept in the process between rebuilds
-    in_place: bool = False  # write into the output itself, not a swapped-in copy (serve's private folder)
+    # serve's cache, kept in the process between rebuilds; with it, the output (serve's private
+    # folder) is written in place rather than swapped in, and pages a failed build wrote are tracked
+    memory: Memory | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +150,18 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
-    with publish(options.output, options.in_place) as staging:
-        with timer("changes"):  # which pages read something that changed since the last build
-            current = incremental.now(_page_inputs(options, build_date, theme, sources), _digests(sources),
-                                      site, {DATA_FILES: data.files}, theme, plan)
-            previous = store.state(options.output)
-            todo, kept = _stale_pages(previous, store, staging, current, records, plan,
-                                      options.memory.unsure if options.memory else set())
-            bodies = store.bodies(None if len(todo) == len(plan.routes) else _body_keys(todo))
+    with publish(options.output, in_place=options.memory is not None) as staging:
+        todo: Sequence[Route] = plan.routes
+        kept: list[Copy] = []
+        current = previous = None
+        if store.enabled:  # without a cache there is nothing to compare with, nor to keep for next time
+            with timer("changes"):  # which pages read something that changed since the last build
+                current = incremental.now(_page_inputs(options, build_date, theme, sources), _digests(sources),
+                                          site, {DATA_FILES: data.files}, theme, plan)
+                previous = store.state(options.output)
+                todo, kept = _stale_pages(previous, store, staging, current, records, plan,
+                                          options.memory.unsure if options.memory else set())
+        bodies = store.bodies(None if len(todo) == len(plan.routes) else _body_keys(todo))
         with timer("render+write"):
             templates = options.memory.templates if options.memory else None
             job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files, templates)
@@ -168,7 +173,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             with timer("search"):  # reads the staged pages; its files go into the manifest like any other
                 outputs.extend(_search_index(staging, plan, problems))
         if any(d.is_error for d in _final(problems, options)):
-            if staging.in_place and options.memory is not None:
+            if options.memory is not None:  # in place: pages were written
                 _forget_pages(staging, done, options.memory)
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         with timer("write"):
@@ -181,8 +186,11 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
             store.keep_bodies(_body_keys(plan.routes))
         store.save_validated(records.files)
-        _remember(store, options.output, inputs, report)
-        _remember_reads(store, options.output, previous, current, done, report)
+        published = manifest_digest(options.output) if store.enabled and report.ok else None
+        if published is not None:
+            _remember(store, options.output, inputs, published, report)
+            if current is not None:
+                _remember_reads(store, options.output, published, previous, current, done)
         if options.memory is not None and report.ok:
             options.memory.unsure.clear()
     return replace(report, timings=tuple(timer.timings))  # with the cache's time too
@@ -220,11 +228,11 @@ def _digests(sources: Sources) -> dict[str, str]:
 
 
 def _stale_pages(previous: incremental.State | None, store: Store, staging: Staging, current: incremental.Now,
-                 records: Records, plan: Plan, unsure: set[str]) -> tuple[list[Route], list[Copy]]:
+                 records: Records, plan: Plan, unsure: set[str]) -> tuple[Sequence[Route], list[Copy]]:
     """The routes to render, and the files of the pages that the last build's output already has.
     `unsure`: pages a failed in-place build may have overwritten; they are rendered again."""
     if previous is None or previous.manifest != manifest_digest(staging.output):
-        return list(plan.routes), []  # no state, or the output is not the one it describes
+        return plan.routes, []  # no state, or the output is not the one it describes
     edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
     cached = store.validated(file_key(path, digest) for path, digest in edited)
     old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
@@ -243,20 +251,17 @@ def _stale_pages(previous: incremental.State | None, store: Store, staging: Stag
     return todo, kept
 
 
-def _remember_reads(store: Store, output: Path, previous: incremental.State | None, current: incremental.Now,
-                    done: list[Done], report: BuildReport) -> None:
+def _remember_reads(store: Store, output: Path, manifest: str, previous: incremental.State | None,
+                    current: incremental.Now, done: list[Done]) -> None:
     """What every page read, for the next build to compare with; pages kept from the last build
-    keep what they read then."""
-    digest = manifest_digest(output)
-    if digest is None or not report.ok or not store.enabled:
-        return
+    keep what they read then. `manifest`: the digest of the output it describes."""
     pages = {output_path: incremental.PageState(current.routes[output_path], reads)
              for batch in done for output_path, reads in batch.reads.items()}
     if previous is not None:
         for output_path, page in previous.pages.items():
             if output_path not in pages and output_path in current.routes:
                 pages[output_path] = page
-    store.save_state(output, incremental.State(current.inputs, digest, current.files, current.site,
+    store.save_state(output, incremental.State(current.inputs, manifest, current.files, current.site,
                                                current.templates, current.strings, pages))
 
 
@@ -301,16 +306,13 @@ def _replay(last: LastBuild, options: BuildOptions, timer: _Timer) -> BuildRepor
     return _report(diagnostics, options, timer, pages, 0, files)
 
 
-def _remember(store: Store, output: Path, inputs: str, report: BuildReport) -> None:
-    digest = manifest_digest(output)
-    if digest is None or not report.ok:
-        return
+def _remember(store: Store, output: Path, inputs: str, manifest: str, report: BuildReport) -> None:
     summary = {
         "pages": report.pages,
         "files": report.written + report.unchanged,
         "diagnostics": [to_dict(d) for d in report.diagnostics],
     }
-    store.save_last_build(output, LastBuild(inputs, digest, summary))
+    store.save_last_build(output, LastBuild(inputs, manifest, summary))
 
 
 def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:

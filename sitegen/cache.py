@@ -167,7 +167,13 @@ class Store:
 
     def keep_bodies(self, keys: Iterable[str]) -> None:
         """Forget every body but these (the site's bodies now), so the cache does not grow edit by edit."""
-        self._forget("bodies", self.memory.bodies if self.memory else None, set(keys))
+        keep = set(keys)
+        if self.memory is not None:
+            _prune(self.memory.bodies, keep)
+            return
+        stored = self._keys("bodies")
+        if stored is not None:
+            self._write("DELETE FROM bodies WHERE key = ?", [(key,) for key in stored - keep])
 
     def validated(self, keys: Iterable[str]) -> dict[str, Validated]:
         """The cached records of the files with these keys (see validate.file_key), where known."""
@@ -189,31 +195,25 @@ class Store:
         """Add these files' records, and forget every other file's."""
         if self.memory is not None:
             self.memory.validated.update(files)
-        elif self._db is not None:
-            try:
-                stored = {key for (key,) in self._db.execute("SELECT key FROM records")}
-            except sqlite3.Error as exc:
-                self.problem = f"无法读取缓存（{exc}）"
-                return
-            self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
-                (key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
-                for key, v in files.items() if key not in stored])
-        self._forget("records", self.memory.validated if self.memory else None, set(files))
+            _prune(self.memory.validated, set(files))
+            return
+        stored = self._keys("records")
+        if stored is None:
+            return
+        self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
+            (key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
+            for key, v in files.items() if key not in stored])
+        self._write("DELETE FROM records WHERE key = ?", [(key,) for key in stored - set(files)])
 
-    def _forget(self, table: str, memory: dict[str, Any] | None, keep: set[str]) -> None:
-        """Remove every entry of `table` (or of its in-memory twin) whose key is not in `keep`."""
-        if memory is not None:
-            for key in [key for key in memory if key not in keep]:
-                del memory[key]
-            return
+    def _keys(self, table: str) -> set[str] | None:
+        """Every key of a table (`records` or `bodies`), or None without a usable database."""
         if self._db is None:
-            return
+            return None
         try:
-            stored = {key for (key,) in self._db.execute(f"SELECT key FROM {table}")}
+            return {key for (key,) in self._db.execute(f"SELECT key FROM {table}")}
         except sqlite3.Error as exc:
             self.problem = f"无法读取缓存（{exc}）"
-            return
-        self._write(f"DELETE FROM {table} WHERE key = ?", [(key,) for key in stored - keep])
+            return None
 
     def _select(self, query: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
         """The rows of `query` whose key is one of `keys`, asked in batches (SQLite limits parameters)."""
@@ -285,6 +285,11 @@ class Store:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _prune(entries: dict[str, Any], keep: set[str]) -> None:
+    for key in [key for key in entries if key not in keep]:
+        del entries[key]
 
 
 def _encode_body(body: CachedBody) -> str:

@@ -39,7 +39,7 @@ class _Environment(jinja2.Environment):
     """Notes, for the page being rendered, the templates it uses and the theme strings and open
     data files it reads (records and the Site note their own reads: see deps.py)."""
 
-    strings: dict[str, str] = {}
+    strings: dict[str, str]  # the theme's strings, set by make_environment
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
         recorder = deps.current()
@@ -157,7 +157,6 @@ def render_body(
             recorder.page.links.update((target, urls.resolve(target) or "") for target, _ in hit.links)
         return Body(Markup(hit.html), hit.headings)
     result = render_markdown(markdown.text, resolve)
-    links = tuple((target, resolve(target) or "") for target in result.targets)
     if recorder is not None:
         recorder.page.links.update((target, urls.resolve(target) or "") for target in result.targets)
     for problem in result.problems:
@@ -167,6 +166,7 @@ def render_body(
             source_line=_line(markdown.text, problem.line),
         ))
     if cache is not None and not result.problems:
+        links = tuple((target, resolve(target) or "") for target in result.targets)
         cache.put(key, CachedBody(result.html, result.headings, links))
     return Body(Markup(result.html), result.headings)
 

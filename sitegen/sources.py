@@ -105,8 +105,7 @@ def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(slug)}{path.suffix}", "source.slug")
             continue
         attempted[top].add(slug)
-        source = _read_seen(path, rel, top, slug, problems, seen) if seen is not None else \
-            _read(path, rel, top, slug, problems)
+        source = _read_seen(path, rel, top, slug, problems, seen)
         if source is not None:
             records.append(source)
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
@@ -169,7 +168,9 @@ def _read_bytes(path: Path, rel: str, problems: list[Diagnostic]) -> bytes | Non
 
 
 def _read_seen(path: Path, rel: str, folder: str, slug: str, problems: list[Diagnostic],
-               seen: Seen) -> SourceFile | None:
+               seen: Seen | None) -> SourceFile | None:
+    if seen is None:
+        return _read(path, rel, folder, slug, problems)
     try:
         stat = path.stat()
     except OSError:

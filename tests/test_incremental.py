@@ -27,7 +27,7 @@ def _make(output: Path, *, jobs: int = 1, cache: Path | None = None, memory: Mem
           site: Path) -> BuildReport:
     """A build; with a Memory, as `sitegen serve` makes it: in place, in its private folder."""
     return build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=jobs, search=False,
-                              cache_dir=cache, memory=memory, in_place=memory is not None))
+                              cache_dir=cache, memory=memory))
 
 
 def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:

@@ -140,8 +140,7 @@ class _Rebuilder:
         try:
             # No search index: Pagefind takes seconds on a large site, and a save must show at once.
             report = build(BuildOptions(options.site_dir, self.output, build_date=options.build_date,
-                                        jobs=options.jobs, memory=self.memory, search=False,
-                                        in_place=True))
+                                        jobs=options.jobs, memory=self.memory, search=False))
             problems, pages, written, unchanged = report.diagnostics, report.pages, report.written, report.unchanged
             rendered = len(report.rendered)
         except (ThemeError, OutputError) as exc:
