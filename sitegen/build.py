@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,23 +13,24 @@ from . import incremental
 from . import models as m
 from .artifacts import Copy, Output
 from .audit import audit, quote_lines, scorecard
-from .cache import SCHEMA, BodyCache, LastBuild, Memory, Store, fingerprint
+from .cache import BodyCache, Memory, Store, fingerprint
 from .diagnostics import (
     Diagnostic,
     Location,
     Severity,
     count,
-    from_dict,
     promote_warnings,
     sorted_diagnostics,
     to_dict,
 )
 from .graph import Site, link
+from .lastbuild import SCHEMA, LastBuild, indexer, snapshot
+from .options import BuildOptions, BuildReport, resolve_build_date
 from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
 from .outputs.ics import calendars
 from .outputs.opendata import open_data
-from .outputs.search import SearchError, index_pages, indexer
+from .outputs.search import SearchError, index_pages
 from .outputs.sitemap import robots, sitemap
 from .parallel import Done, Job, default_jobs, render_site
 from .render import DATA_FILES, render_body
@@ -38,43 +38,7 @@ from .routes import Plan, Route, plan_routes, record_path
 from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
 from .validate import Records, file_key, validate
-from .values.dates import CHINA
 from .write import Staging, check_output_dir, finish, manifest_digest, publish, wait_for_removals
-
-
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
-    site_dir: Path
-    output: Path
-    base_url: str | None = None
-    strict: bool = False
-    build_date: dt.date | None = None  # None: SOURCE_DATE_EPOCH, else today in China
-    write: bool = True  # False for `sitegen check`
-    jobs: int = 0  # worker processes; 0: one per available core
-    cache_dir: Path | None = None  # None: no cache
-    extra_head: str = ""  # markup added before </head> of every page (serve's live reload)
-    search: bool = True  # index the pages into /pagefind/ (False: --no-search; check never indexes)
-    # serve's cache, kept in the process between rebuilds; with it, the output (serve's private
-    # folder) is written in place rather than swapped in, and pages a failed build wrote are tracked
-    memory: Memory | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BuildReport:
-    diagnostics: tuple[Diagnostic, ...]
-    pages: int = 0
-    written: int = 0
-    unchanged: int = 0
-    timings: tuple[tuple[str, float], ...] = ()
-    rendered: tuple[str, ...] = ()  # output paths of the pages rendered (the others were kept)
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.is_error for d in self.diagnostics)
-
-    @property
-    def seconds(self) -> float:
-        return sum(seconds for _, seconds in self.timings)
 
 
 @dataclass(slots=True)
@@ -109,13 +73,16 @@ def build(options: BuildOptions) -> BuildReport:
 def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
     build_date = resolve_build_date(options.build_date)
     with timer("theme"):
-        theme = load_theme(find_theme(options.site_dir))
+        theme_dir = find_theme(options.site_dir)
+        # before reading a file: an edit made after it shows as a different snapshot next time
+        stats = snapshot(options, theme_dir) if store.enabled and options.memory is None else None
+        theme = load_theme(theme_dir)
     with timer("load"):
         sources = load_sources(options.site_dir, options.memory.sources if options.memory else None)
     inputs = _fingerprint(options, build_date, theme, sources)
     unsure = options.memory is not None and bool(options.memory.unsure)  # a failed in-place build wrote pages
     if options.write and not unsure and (last := _unchanged(store, options.output, inputs)) is not None:
-        return _replay(last, options, timer)
+        return last.report(tuple(timer.timings))
     with timer("validate"):  # files whose bytes the cache has seen are not parsed again
         known = store.validated(file_key(s.path, s.digest) for s in sources.records)
         records = validate(sources, options.base_url, known)
@@ -188,7 +155,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         store.save_validated(records.files)
         published = manifest_digest(options.output) if store.enabled and report.ok else None
         if published is not None:
-            _remember(store, options.output, inputs, published, report)
+            store.save_last_build(options.output, LastBuild(inputs, published, _summary(report), stats))
             if current is not None:
                 _remember_reads(store, options.output, published, previous, current, done)
         if options.memory is not None and report.ok:
@@ -296,23 +263,12 @@ def _unchanged(store: Store, output: Path, inputs: str) -> LastBuild | None:
     return last
 
 
-def _replay(last: LastBuild, options: BuildOptions, timer: _Timer) -> BuildReport:
-    """Nothing changed: report what the last build reported, and touch nothing."""
-    try:
-        diagnostics = [from_dict(item) for item in last.summary["diagnostics"]]
-        pages, files = int(last.summary["pages"]), int(last.summary["files"])
-    except (KeyError, TypeError, ValueError):
-        diagnostics, pages, files = [], 0, 0
-    return _report(diagnostics, options, timer, pages, 0, files)
-
-
-def _remember(store: Store, output: Path, inputs: str, manifest: str, report: BuildReport) -> None:
-    summary = {
+def _summary(report: BuildReport) -> dict[str, object]:
+    return {
         "pages": report.pages,
         "files": report.written + report.unchanged,
         "diagnostics": [to_dict(d) for d in report.diagnostics],
     }
-    store.save_last_build(output, LastBuild(inputs, manifest, summary))
 
 
 def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:
@@ -322,16 +278,6 @@ def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:
         for record in records:
             render_body(record.body, record.origin.path, record_path(record), plan.urls, problems)
     return problems
-
-
-def resolve_build_date(explicit: dt.date | None) -> dt.date:
-    """The date pages are built for: explicit, else SOURCE_DATE_EPOCH, else today in China."""
-    if explicit is not None:
-        return explicit
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), CHINA).date()
-    return dt.datetime.now(CHINA).date()
 
 
 def _texts(sources: Sources) -> dict[str, str]:
@@ -355,4 +301,4 @@ def _report(problems: list[Diagnostic], options: BuildOptions, timer: _Timer, pa
     return BuildReport(tuple(final), pages, written, unchanged, tuple(timer.timings))
 
 
-__all__ = ["BuildOptions", "BuildReport", "build", "count"]
+__all__ = ["BuildOptions", "BuildReport", "build", "count", "resolve_build_date"]

@@ -21,14 +21,14 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
-from . import __version__, recordjson
+from . import recordjson
 from .diagnostics import from_dict, to_dict
 from .incremental import State
+from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key
 from .markdown import Heading, LinkResolver
 from .sources import Seen
 from .validate import Validated
 
-SCHEMA = f"sitegen-cache-2/{__version__}"
 _BATCH = 500  # keys per SQL statement (SQLite allows 32,766 parameters)
 
 
@@ -60,15 +60,6 @@ class BodyCache:
 
     def put(self, key: str, body: CachedBody) -> None:
         self.fresh[key] = body
-
-
-@dataclass(frozen=True, slots=True)
-class LastBuild:
-    """What the previous build into an output was made from, and what it reported."""
-
-    inputs: str  # fingerprint of every input
-    manifest: str  # digest of the output's manifest file
-    summary: dict[str, Any]  # pages, diagnostics (as JSON)
 
 
 @dataclass(slots=True)
@@ -108,7 +99,7 @@ class Store:
         self.problem: str | None = None  # why the cache was ignored, for a warning
         self._db: sqlite3.Connection | None = None
         if directory is not None and memory is None:
-            self._db = self._open(directory / "cache.sqlite")
+            self._db = self._open(directory / DATABASE)
 
     @property
     def enabled(self) -> bool:
@@ -246,22 +237,14 @@ class Store:
     def last_build(self, output: Path) -> LastBuild | None:
         if self.memory is not None:
             return self.memory.last.get(str(output))
-        value = self._meta(f"last:{output}")
-        if value is None:
-            return None
-        try:
-            data = json.loads(value)
-            return LastBuild(data["inputs"], data["manifest"], data["summary"])
-        except (ValueError, KeyError, TypeError):
-            return None
+        value = self._meta(meta_key(output))
+        return None if value is None else LastBuild.from_json(value)
 
     def save_last_build(self, output: Path, last: LastBuild) -> None:
         if self.memory is not None:
             self.memory.last[str(output)] = last
             return
-        value = json.dumps({"inputs": last.inputs, "manifest": last.manifest, "summary": last.summary},
-                           ensure_ascii=False, sort_keys=True)
-        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"last:{output}", value)])
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(meta_key(output), last.to_json())])
 
     def _meta(self, key: str) -> str | None:
         if self._db is None:

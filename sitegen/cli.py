@@ -12,18 +12,20 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
-from .build import BuildOptions, BuildReport, build
 from .codequality import format_gitlab
-from .deploy import DeployError, Server, nginx_config, read_config
 from .diagnostics import count, format_github, format_json, format_text, sorted_diagnostics
-from .linkcheck import LinkReport, check_links, links_json, links_summary
-from .scaffold import TEMPLATES, ScaffoldError, scaffold
-from .serve import ServeOptions, serve
-from .theme import ThemeError
-from .write import OutputError
+from .lastbuild import replay
+from .options import BuildOptions, BuildReport, UsageError
+from .scaffold import TEMPLATES, scaffold
+
+if TYPE_CHECKING:
+    from .linkcheck import LinkReport
+
+# The build, the preview and the deploy helpers are imported when a command needs them: a build
+# with nothing to do is answered from the cache before most of sitegen is loaded (lastbuild.py).
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -132,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "nginx":
             return _nginx(args, sys.stdout, sys.stderr)
         return _run(args, sys.stdout, sys.stderr)
-    except (ThemeError, OutputError, ScaffoldError, DeployError) as exc:
+    except UsageError as exc:
         print(f"sitegen: 错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -163,33 +165,57 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cache_dir=_cache_dir(args, site_dir) if writing else None,
         search=writing and not args.no_search,
     )
-    report = build(options)
+    report = replay(options, _theme_dir(site_dir)) if writing else None
+    if report is None:
+        from .build import build
+
+        report = build(options)
     links = _links(args, site_dir) if not writing and args.output is not None else None
     if links is not None:
         report = replace(report, diagnostics=tuple(sorted_diagnostics([*report.diagnostics, *links.diagnostics])))
     fmt = getattr(args, "format", "text")
     if fmt == "json":
-        print(format_json(report.diagnostics) if links is None else links_json(report.diagnostics, links), file=out)
+        print(format_json(report.diagnostics) if links is None else _links_json(report, links), file=out)
     elif fmt == "gitlab":
         print(format_gitlab(report.diagnostics), file=out)
     else:
         for diagnostic in report.diagnostics:
             print(format_github(diagnostic) if fmt == "github" else format_text(diagnostic), file=err)
     if links is not None:
+        from .linkcheck import links_summary
+
         print(links_summary(links), file=err)
     print(_summary(report, writing), file=err)
     return EXIT_OK if report.ok else EXIT_CONTENT
 
 
+def _theme_dir(site_dir: Path) -> Path:
+    from .theme import find_theme
+
+    return find_theme(site_dir)
+
+
 def _links(args: argparse.Namespace, site_dir: Path) -> LinkReport:
     """`check --output DIR`: the links of the site built in DIR, for the site's base_url."""
+    from .deploy import read_config
+    from .linkcheck import check_links
+    from .write import OutputError
+
     if not (args.output / "index.html").is_file():
         raise OutputError(f"{args.output} 中没有生成的网站（缺少 index.html）——先运行 sitegen build")
     config, _ = read_config(site_dir, args.base_url)
     return check_links(args.output, config.base_url if config is not None else "https://invalid.invalid/")
 
 
+def _links_json(report: BuildReport, links: LinkReport) -> str:
+    from .linkcheck import links_json
+
+    return links_json(report.diagnostics, links)
+
+
 def _nginx(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .deploy import Server, nginx_config, read_config
+
     if not (args.site_dir / "content").is_dir():
         print(f"sitegen: 错误：{args.site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
               file=err)
@@ -206,6 +232,8 @@ def _nginx(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _serve(args: argparse.Namespace, err: TextIO) -> int:
+    from .serve import ServeOptions, serve
+
     if not (args.site_dir / "content").is_dir():
         print(f"sitegen: 错误：{args.site_dir} 下没有 content/ 文件夹——请在站点目录中运行，或指明 SITE_DIR",
               file=err)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import Diagnostic
 from .models import SiteConfig
+from .options import UsageError
 from .sources import load_sources
 from .validate import validate
 
@@ -108,7 +109,7 @@ class Server:
         return self.server_name or urlsplit(self.base_url).hostname or "_"
 
 
-class DeployError(ValueError):
+class DeployError(UsageError, ValueError):
     """A value that would make a broken or unsafe server block (exit code 2)."""
 
 

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fields import is_slug
+from .options import UsageError
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(UsageError):
     """The scaffold cannot be written (exit 2)."""
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import yaml
 
+from .options import UsageError
+
 PACKAGED_THEMES = Path(__file__).parent / "themes"
 DEFAULT_THEME = "default"
 
 
-class ThemeError(Exception):
+class ThemeError(UsageError):
     """A theme that cannot be used; a usage/config error (exit 2)."""
 
 

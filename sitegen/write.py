@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .artifacts import Artifact, Copy, Output
+from .options import UsageError
 
 MARKER = ".sitegen-manifest.json"
 
 
-class OutputError(Exception):
+class OutputError(UsageError):
     """The output directory cannot be used or written (exit 2)."""
 
 

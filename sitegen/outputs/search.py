@@ -32,12 +32,12 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import models as m
 from ..artifacts import Artifact, Copy, Output
+from ..lastbuild import indexer
 from ..routes import Route
 
 BUNDLE = "pagefind"  # the index is published at /pagefind/, beside the pages it indexes
@@ -78,14 +78,6 @@ class Shard:
     @property
     def folder(self) -> str:
         return f"{BUNDLE}/{self.bucket}/"
-
-
-def indexer() -> str:
-    """Which Pagefind indexes the site: part of the build's fingerprint, so an upgrade reindexes."""
-    try:
-        return "pagefind " + metadata.version("pagefind")
-    except metadata.PackageNotFoundError:
-        return "pagefind missing"
 
 
 def search_terms(texts: Iterable[str]) -> str:

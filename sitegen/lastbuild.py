@@ -1,0 +1,158 @@
+"""What the last build into an output was made from and what it reported — and the shortcut that
+answers an unchanged site without loading the build.
+
+Two fingerprints can tell that a build would change nothing:
+- `inputs` (build.py): the digests of every source file, the theme and the options. Reading
+  every source for it costs about half a second at 10,000 pages.
+- `snapshot` (here): the name, type, size, mtime, ctime and inode of every entry under content/
+  and the theme, with the same options: a stat per file and nothing read. `sitegen build` checks
+  it first (cli.py) and, when it matches, replays the last report without importing the build.
+
+A snapshot is kept only when every entry in it is older than two seconds: an edit in the same
+clock tick as the snapshot could leave a file's stat as it was (git's "racy" index entries). A
+fresh checkout changes every ctime, so in CI the snapshot misses and `inputs` decides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .diagnostics import from_dict, sorted_diagnostics
+from .options import BuildOptions, BuildReport, resolve_build_date
+from .write import manifest_digest
+
+SCHEMA = f"sitegen-cache-2/{__version__}"
+DATABASE = "cache.sqlite"
+SETTLED_NS = 2_000_000_000  # entries younger than this at snapshot time make the snapshot untrusted
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the previous build into an output was made from, and what it reported."""
+
+    inputs: str  # fingerprint of every input (build.py)
+    manifest: str  # digest of the output's manifest file
+    summary: dict[str, Any]  # pages, files, diagnostics (as JSON)
+    snapshot: str | None = None  # stat fingerprint of the inputs, None when it could not be trusted
+
+    def to_json(self) -> str:
+        return json.dumps({"inputs": self.inputs, "manifest": self.manifest, "summary": self.summary,
+                           "snapshot": self.snapshot}, ensure_ascii=False, sort_keys=True)
+
+    @staticmethod
+    def from_json(value: str) -> LastBuild | None:
+        try:
+            data = json.loads(value)
+            snapshot = data.get("snapshot")
+            return LastBuild(str(data["inputs"]), str(data["manifest"]), dict(data["summary"]),
+                             snapshot if isinstance(snapshot, str) else None)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def report(self, timings: tuple[tuple[str, float], ...]) -> BuildReport:
+        """The last build's report again, as a build that changed nothing."""
+        try:
+            diagnostics = [from_dict(item) for item in self.summary["diagnostics"]]
+            pages, files = int(self.summary["pages"]), int(self.summary["files"])
+        except (KeyError, TypeError, ValueError):
+            diagnostics, pages, files = [], 0, 0
+        return BuildReport(tuple(sorted_diagnostics(diagnostics)), pages, 0, files, timings)
+
+
+def meta_key(output: Path) -> str:
+    return f"last:{output}"
+
+
+def indexer() -> str:
+    """Which Pagefind indexes the site: part of the build's fingerprint, so an upgrade reindexes."""
+    from importlib import metadata  # 20 ms: only for builds with a search index
+
+    try:
+        return "pagefind " + metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        return "pagefind missing"
+
+
+def snapshot(options: BuildOptions, theme: Path) -> str | None:
+    """The stat fingerprint of a build's inputs: every entry under content/ and the theme, and
+    the options that shape the output. None when an entry is too fresh to be trusted, or is a
+    symbolic link (whose target's changes its own stat would not show)."""
+    started = time.time_ns()
+    digest = hashlib.sha256()
+    for part in _option_parts(options):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    try:
+        for root in (options.site_dir / "content", theme):
+            digest.update(f"{root.absolute()}\0".encode("utf-8", "surrogateescape"))
+            for path, st in _entries(str(root)):
+                if stat.S_ISDIR(st.st_mode):  # its listing is what counts; its mtime also moves with hidden files
+                    digest.update(f"{path}\0/\n".encode("utf-8", "surrogateescape"))
+                    continue
+                if stat.S_ISLNK(st.st_mode) or max(st.st_mtime_ns, st.st_ctime_ns) > started - SETTLED_NS:
+                    return None
+                digest.update(f"{path}\0{st.st_mode}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0"
+                              f"{st.st_ino}\n".encode("utf-8", "surrogateescape"))
+    except OSError:  # unreadable, or changing under our feet: the build will tell
+        return None
+    return digest.hexdigest()
+
+
+def replay(options: BuildOptions, theme: Path) -> BuildReport | None:
+    """The last build's report, when nothing it was made from has changed since (by stat) and its
+    output is still as it left it; None when the build has to run."""
+    started = time.perf_counter()
+    if not options.write or options.cache_dir is None or options.memory is not None:
+        return None
+    last = _read_last(options.cache_dir / DATABASE, options.output)
+    if last is None or last.snapshot is None or manifest_digest(options.output) != last.manifest:
+        return None
+    if snapshot(options, theme) != last.snapshot:
+        return None
+    return last.report((("unchanged", time.perf_counter() - started),))
+
+
+def _option_parts(options: BuildOptions) -> Iterable[str]:
+    yield SCHEMA
+    yield resolve_build_date(options.build_date).isoformat()
+    yield options.base_url or ""
+    yield str(options.strict)
+    yield options.extra_head
+    yield "search: " + (indexer() if options.search else "off")
+
+
+def _entries(root: str) -> Iterator[tuple[str, os.stat_result]]:
+    """Every entry under root but hidden ones (the build skips them too), sorted, with its lstat."""
+    with os.scandir(root) as scan:
+        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    for entry in entries:
+        st = entry.stat(follow_symlinks=False)
+        yield entry.path, st
+        if stat.S_ISDIR(st.st_mode):
+            yield from _entries(entry.path)
+
+
+def _read_last(database: Path, output: Path) -> LastBuild | None:
+    """The last build into output from the cache file, read only; None on any doubt."""
+    if not database.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', ?)", (meta_key(output),)))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    if rows.get("schema") != SCHEMA or meta_key(output) not in rows:
+        return None
+    return LastBuild.from_json(str(rows[meta_key(output)]))
