@@ -19,7 +19,7 @@ import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .artifacts import Artifact, Copy, Output
@@ -69,48 +69,92 @@ class Filled:
 
 @dataclass(frozen=True, slots=True)
 class Staging:
-    """A new tree being filled beside the output. `fill` may run in forked worker processes."""
+    """A new tree being filled beside the output. `fill` may run in forked worker processes.
+
+    The tree starts as the spare — the tree published before the current one, kept beside the
+    output — and `base` says what it holds; only the files that differ from the new build are
+    replaced. Its unchanged files are hard links shared with the published trees, so a file is
+    never written where it lies: always beside it, then renamed over it."""
 
     root: Path
     output: Path
     previous: dict[str, str]  # the published tree's manifest
     in_place: bool = False  # root is the output itself (serve's private preview folder)
+    base: dict[str, str] = field(default_factory=dict)  # what root holds already: path -> digest
 
     def fill(self, outputs: Sequence[Output]) -> Filled:
         written = unchanged = 0
         manifest: dict[str, str] = {}
         made_dirs: set[Path] = set()
+        held = self.previous if self.in_place else self.base
         for item in outputs:
             rel = _safe_relative(item.path)
             target = self.root / rel
             digest = item.digest if isinstance(item, Copy) else _digest(item.data)
             manifest[item.path] = digest
-            if self.previous.get(item.path) == digest and (
-                    target.is_file() if self.in_place else self._link_previous(rel, target, made_dirs)):
+            same = self.previous.get(item.path) == digest
+            if held.get(item.path) == digest and (not self.in_place or target.is_file()):
+                unchanged += same
+                written += not same
+                continue
+            if same and not self.in_place and self._link_previous(rel, target, made_dirs):
                 unchanged += 1
                 continue
-            _make_parent(target, made_dirs)
-            # In place, a reader of the preview never sees half a file: write beside it, then rename.
-            written_to = target.with_name(target.name + ".sitegen-tmp") if self.in_place else target
-            if isinstance(item, Artifact):
-                written_to.write_bytes(item.data)
+            if self.in_place or self.base:  # a tree others read, or that held other files
+                self._make_way(rel, made_dirs)
+                _write(_beside(target), item)
+                os.replace(_beside(target), target)
             else:
-                shutil.copyfile(item.source, written_to)
-            if self.in_place:
-                os.replace(written_to, target)
+                _make_parent(target, made_dirs)
+                _write(target, item)
             written += 1
         return Filled(manifest, written, unchanged)
 
+    def _make_way(self, rel: PurePosixPath, made_dirs: set[Path]) -> None:
+        """The folders for a file in a tree that held other files: a file where a folder goes
+        now, or a folder where the file goes, is removed first (the new build no longer has it)."""
+        target = self.root / rel
+        try:
+            _make_parent(target, made_dirs)
+        except (FileExistsError, NotADirectoryError):
+            for depth in range(1, len(rel.parts)):
+                ancestor = self.root.joinpath(*rel.parts[:depth])
+                if ancestor.is_file() or ancestor.is_symlink():
+                    ancestor.unlink()
+            _make_parent(target, made_dirs)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+
     def _link_previous(self, rel: PurePosixPath, target: Path, made_dirs: set[Path]) -> bool:
+        """A file the published tree has already, shared by a hard link: its mtime stays."""
         old = self.output / rel
         try:
             if old.is_symlink() or not old.is_file():
                 return False
-            _make_parent(target, made_dirs)
-            os.link(old, target)
+            if self.base:
+                self._make_way(rel, made_dirs)
+                os.link(old, _beside(target))
+                os.replace(_beside(target), target)
+            else:
+                _make_parent(target, made_dirs)
+                os.link(old, target)
         except OSError:
             return False  # another filesystem, or links not allowed: write it instead
         return True
+
+
+def _beside(target: Path) -> Path:
+    """Where a file is made before it is renamed over the target: a reader (of the preview) never
+    sees half a file, and a hard link the target shares with a published tree is never written
+    through."""
+    return target.with_name(target.name + ".sitegen-tmp")
+
+
+def _write(path: Path, item: Output) -> None:
+    if isinstance(item, Artifact):
+        path.write_bytes(item.data)
+    else:
+        shutil.copyfile(item.source, path)
 
 
 def _make_parent(target: Path, made_dirs: set[Path]) -> None:
@@ -149,12 +193,48 @@ def publish(output: Path, in_place: bool = False) -> Iterator[Staging]:
             _recover(output)
             for leftover in (staging, trash):  # left by a killed build: ours, never published
                 shutil.rmtree(leftover, ignore_errors=True)
-            staging.mkdir()
-            yield Staging(staging, output, _read_manifest(output))
+            base = _take_spare(_spare(output), staging)
+            yield Staging(staging, output, _read_manifest(output), base=base)
         except OSError as exc:
             raise OutputError(f"写入输出目录失败：{describe(exc, output)}；已发布的输出未改动") from exc
         finally:
-            _remove_soon(staging, trash)  # after a swap it holds the old tree
+            if staging.exists():  # a failed build's tree: what it holds is known to nobody
+                _remove_soon(staging, trash)
+
+
+def _spare(output: Path) -> Path:
+    """The tree published before the current one, kept to become the next build's staging tree."""
+    return output.parent / f".{output.name}.sitegen-spare"
+
+
+def _take_spare(spare: Path, staging: Path) -> dict[str, str]:
+    """Move the spare tree to be the staging tree, rid of anything its manifest does not name,
+    and return that manifest; without a spare (or with one whose manifest is unreadable), an
+    empty staging tree and an empty manifest."""
+    if spare.is_dir():
+        base = _read_manifest(spare)
+        if base:
+            spare.rename(staging)
+            _sweep(staging, staging, set(base))
+            return base
+        shutil.rmtree(spare, ignore_errors=True)
+    staging.mkdir()
+    return {}
+
+
+def _sweep(root: Path, folder: Path, named: set[str]) -> None:
+    """Remove what a tree holds beyond the files its manifest names: files added by hand to the
+    published output, and what a killed build left half-made."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                _sweep(root, Path(entry.path), named)
+                continue
+            rel = Path(entry.path).relative_to(root).as_posix()
+            if rel not in named and rel != MARKER or not entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+    if folder != root and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 _removals: list[threading.Thread] = []
@@ -212,31 +292,35 @@ def describe(exc: OSError, output: Path) -> str:
 
 
 def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:
-    """Write the manifest and swap the staging tree in."""
+    """Write the manifest and swap the staging tree in; the tree it replaces is kept as the spare."""
     manifest: dict[str, str] = {}
     for batch in batches:
         for path in batch.manifest:
             if path in manifest:
                 raise OutputError(f"两个输出写入了同一个文件：{path}")
         manifest.update(batch.manifest)
+    result = WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
     if staging.in_place:
         _remove_gone(staging.root, set(staging.previous) - set(manifest))
         if manifest != staging.previous:
-            text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
-            (staging.root / (MARKER + ".sitegen-tmp")).write_text(text, encoding="utf-8")
-            os.replace(staging.root / (MARKER + ".sitegen-tmp"), staging.root / MARKER)
-        return WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
+            _write_manifest(staging.root, staging.output, manifest, staging.previous)
+        return result
+    _remove_gone(staging.root, set(staging.base) - set(manifest))
     _write_manifest(staging.root, staging.output, manifest, staging.previous)
     _fsync_tree_root(staging.root)
-    _swap_in(staging.root, staging.output)
-    return WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
+    if _swap_in(staging.root, staging.output):
+        staging.root.rename(_spare(staging.output))
+    return result
 
 
 def _remove_gone(root: Path, gone: set[str]) -> None:
     """Files the new build no longer makes, and the folders they leave empty."""
     for path in sorted(gone):
         target = root / _safe_relative(path)
-        target.unlink(missing_ok=True)
+        try:
+            target.unlink(missing_ok=True)
+        except (IsADirectoryError, NotADirectoryError):
+            continue  # the new build made a folder where the file was, or a file where its folder was
         folder = target.parent
         while folder != root:
             try:
@@ -259,14 +343,17 @@ def _digest(data: bytes) -> str:
 
 def _write_manifest(staging: Path, output: Path, manifest: dict[str, str], previous: dict[str, str]) -> None:
     """The manifest names every file and its digest; unchanged, it keeps its mtime too."""
-    if manifest == previous:
+    target = staging / MARKER
+    if manifest == previous and staging != output:
         try:
-            os.link(output / MARKER, staging / MARKER)
+            os.link(output / MARKER, _beside(target))
+            os.replace(_beside(target), target)
             return
         except OSError:
             pass
     text = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0)
-    (staging / MARKER).write_text(text, encoding="utf-8")
+    _beside(target).write_text(text, encoding="utf-8")
+    os.replace(_beside(target), target)
 
 
 def manifest_digest(output: Path) -> str | None:
@@ -285,20 +372,20 @@ def _read_manifest(output: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def _swap_in(staging: Path, output: Path) -> None:
-    """Exchange the two trees in one atomic rename where the system allows it."""
+def _swap_in(staging: Path, output: Path) -> bool:
+    """Exchange the two trees in one atomic rename where the system allows it. True when the
+    staging path holds the previous tree afterwards."""
     old = output.parent / f".{output.name}.sitegen-old"
     if old.exists():
         shutil.rmtree(old)
-    if output.exists():
-        if _exchange(staging, output):
-            return  # staging now holds the previous tree; publish() removes it
+    if not output.exists():
+        os.rename(staging, output)
+        return False
+    if not _exchange(staging, output):
         os.rename(output, old)  # fallback: a moment with no output; _recover() mends a kill here
         os.rename(staging, output)
-        shutil.rmtree(old)
-    else:
-        os.rename(staging, output)
-    staging.mkdir()  # keep the path publish() cleans up
+        os.rename(old, staging)
+    return True
 
 
 def _recover(output: Path) -> None:

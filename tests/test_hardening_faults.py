@@ -37,9 +37,10 @@ def _content(version: str) -> str:
 
 
 def _leftovers(output: Path) -> list[str]:
-    """Staging trees beside the output (the lock file is meant to stay)."""
+    """Staging trees beside the output (the lock file, and the spare — the tree published before,
+    which the next build fills — are meant to stay)."""
     return sorted(p.name for p in output.parent.iterdir()
-                  if p.name.startswith(f".{output.name}.sitegen-") and not p.name.endswith("-lock"))
+                  if p.name.startswith(f".{output.name}.sitegen-") and not p.name.endswith(("-lock", "-spare")))
 
 
 # --- kill -9 at random moments ------------------------------------------------------------------------

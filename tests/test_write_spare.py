@@ -1,0 +1,147 @@
+"""The spare tree: the tree published before the current one is kept beside the output and
+becomes the next build's staging tree, so that a one-page edit costs one page, not a copy of
+10,000 folders. Its unchanged files are hard links shared with the published tree: these tests
+prove that no build writes through them, that each tree holds exactly what its manifest names,
+and that the published site is byte for byte a clean build's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.options import BuildOptions
+from sitegen.write import MARKER
+from tests.sites import BASELINE, PROCEDURE, snapshot, write_site
+
+BUILD_DATE = dt.date(2026, 11, 27)
+NOTICE = "content/notices/duty.md"
+
+
+def _build(site: Path, output: Path, cache: bool = True) -> None:
+    report = build(BuildOptions(site, output, build_date=BUILD_DATE, search=False, jobs=1,
+                                cache_dir=site / ".cache" if cache else None))
+    assert report.ok, report.diagnostics
+
+
+def _spare(output: Path) -> Path:
+    return output.parent / f".{output.name}.sitegen-spare"
+
+
+def _exactly_its_manifest(tree: Path) -> None:
+    """Every file the manifest names holds the bytes of its digest, and there is nothing else."""
+    manifest = json.loads((tree / MARKER).read_text(encoding="utf-8"))
+    files = {p.relative_to(tree).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in tree.rglob("*") if p.is_file() and p.name != MARKER}
+    assert files == manifest
+    assert not [p for p in tree.rglob("*") if p.is_dir() and not any(p.iterdir())], "empty folders left"
+
+
+def _clean(site: Path, tmp_path: Path) -> dict[str, bytes]:
+    """What a build from scratch makes of the site as it is now."""
+    fresh = tmp_path / "clean"
+    _build(site, fresh, cache=False)
+    made = snapshot(fresh)
+    shutil.rmtree(fresh)  # and its spare, if any: each comparison starts from nothing
+    shutil.rmtree(_spare(fresh), ignore_errors=True)
+    return made
+
+
+EDITS: list[dict[str, str | None]] = [
+    {NOTICE: str(BASELINE[NOTICE]) + "\n第一次修改。\n"},
+    {"content/procedures/p1.md": PROCEDURE, "content/procedures/p2.md": PROCEDURE},
+    {NOTICE: str(BASELINE[NOTICE]) + "\n第二次修改。\n"},
+    {"content/procedures/p1.md": None},  # deleted
+    {NOTICE: str(BASELINE[NOTICE])},  # back to the start
+    {"content/procedures/p3.md": PROCEDURE.replace("护照", "港澳通行证")},
+]
+
+
+def test_each_build_publishes_a_clean_build_and_keeps_both_trees_true(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    _build(site, output)
+    for step, edit in enumerate(EDITS):
+        for rel, text in edit.items():
+            if text is None:
+                (site / rel).unlink()
+            else:
+                write_site(site, {rel: text}, baseline=False)
+        _build(site, output)
+
+        assert snapshot(output) == _clean(site, tmp_path), f"after edit {step}"
+        _exactly_its_manifest(output)
+        _exactly_its_manifest(_spare(output))  # never written through a shared link
+
+
+def test_an_unchanged_file_keeps_its_inode_and_mtime(tmp_path: Path) -> None:
+    """rsync and friends compare size and mtime: a page no edit touched is never written again,
+    even when the spare it is staged in held an older copy."""
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    _build(site, output)
+    page = output / "guide/index.html"
+    before = page.stat()
+    for step in range(4):
+        write_site(site, {NOTICE: str(BASELINE[NOTICE]) + f"\n修改{step}。\n"}, baseline=False)
+        _build(site, output)
+        after = page.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert "修改3" in (output / "notices/duty/index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_put_into_the_output_by_hand_does_not_come_back(tmp_path: Path) -> None:
+    """The next build drops it; the one after, staged in the tree that had it, drops it too."""
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    _build(site, output)
+    (output / "stray.html").write_text("手工放入的文件", encoding="utf-8")
+    (output / "by-hand").mkdir()
+    (output / "by-hand/note.txt").write_text("手工", encoding="utf-8")
+    for step in range(3):
+        write_site(site, {NOTICE: str(BASELINE[NOTICE]) + f"\n修改{step}。\n"}, baseline=False)
+        _build(site, output)
+
+        assert not (output / "stray.html").exists() and not (output / "by-hand").exists(), f"build {step}"
+        _exactly_its_manifest(output)
+
+
+@pytest.mark.parametrize("first, then", [
+    ("content/files/report", "content/files/report/2026.txt"),
+    ("content/files/report/2026.txt", "content/files/report"),
+], ids=["file becomes folder", "folder becomes file"])
+def test_a_path_that_changes_from_file_to_folder(tmp_path: Path, first: str, then: str) -> None:
+    site = write_site(tmp_path / "site", {first: "第一版"})
+    output = tmp_path / "output"
+    _build(site, output)
+    write_site(site, {NOTICE: str(BASELINE[NOTICE]) + "\n修改。\n"}, baseline=False)
+    _build(site, output)  # the spare now holds the first tree, with `first`
+    (site / first).unlink()
+    if (site / first).parent != site / "content/files":
+        (site / first).parent.rmdir()
+    write_site(site, {then: "第二版"}, baseline=False)
+    _build(site, output)
+
+    assert snapshot(output) == _clean(site, tmp_path)
+    _exactly_its_manifest(output)
+
+
+def test_a_spare_without_a_readable_manifest_is_not_used(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    for step in range(2):
+        write_site(site, {NOTICE: str(BASELINE[NOTICE]) + f"\n修改{step}。\n"}, baseline=False)
+        _build(site, output)
+    (_spare(output) / MARKER).write_text("not json", encoding="utf-8")
+    (_spare(output) / "index.html").unlink()  # a hard link shared with the published tree: not written through
+    (_spare(output) / "index.html").write_text("损坏", encoding="utf-8")
+    write_site(site, {NOTICE: str(BASELINE[NOTICE]) + "\n再修改。\n"}, baseline=False)
+    _build(site, output)
+
+    assert snapshot(output) == _clean(site, tmp_path)
+    _exactly_its_manifest(output)
