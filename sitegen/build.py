@@ -220,16 +220,10 @@ def _stale_pages(previous: incremental.State | None, store: Store, staging: Stag
 
 def _remember_reads(store: Store, output: Path, manifest: str, previous: incremental.State | None,
                     current: incremental.Now, done: list[Done]) -> None:
-    """What every page read, for the next build to compare with; pages kept from the last build
-    keep what they read then. `manifest`: the digest of the output it describes."""
-    pages = {output_path: incremental.PageState(current.routes[output_path], reads)
-             for batch in done for output_path, reads in batch.reads.items()}
-    if previous is not None:
-        for output_path, page in previous.pages.items():
-            if output_path not in pages and output_path in current.routes:
-                pages[output_path] = page
-    store.save_state(output, incremental.State(current.inputs, manifest, current.files, current.site,
-                                               current.templates, current.strings, pages))
+    """What every page read, for the next build to compare with. `manifest`: the digest of the
+    output it describes."""
+    rendered = {output_path: reads for batch in done for output_path, reads in batch.reads.items()}
+    store.save_state(output, incremental.remember(previous, current, manifest, rendered))
 
 
 def _search_index(staging: Staging, plan: Plan, problems: list[Diagnostic]) -> list[Output]:

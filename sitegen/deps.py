@@ -45,22 +45,13 @@ class PageReads:
             sorted(self.links.items()),
         ]
 
-    @classmethod
-    def from_json(cls, data: list[Any], pool: list[list[str]]) -> PageReads:
-        files, site, templates, strings, links = data
-        return cls(
-            files={pool[path][0]: set(pool[names]) for path, names in files},
-            site=set(pool[site]), templates=set(pool[templates]), strings=set(pool[strings]),
-            links={str(target): str(url) for target, url in links},
-        )
-
 
 class Pool:
-    """Lists of names stored once and referred to by position."""
+    """Lists of names stored once and referred to by position; `items` carries on a pool saved before."""
 
-    def __init__(self) -> None:
-        self.items: list[list[str]] = []
-        self._index: dict[tuple[str, ...], int] = {}
+    def __init__(self, items: list[list[str]] | None = None) -> None:
+        self.items: list[list[str]] = list(items or [])
+        self._index: dict[tuple[str, ...], int] = {tuple(names): i for i, names in enumerate(self.items)}
 
     def add(self, names: list[str]) -> int:
         key = tuple(names)

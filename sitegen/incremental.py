@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from .deps import RECORD_CLASSES, PageReads, Pool, record_file
@@ -27,15 +27,22 @@ ALL = frozenset({"*"})  # every field changed (or the file is gone)
 _UNTRACKED_SITE = frozenset({"by_slug"})
 
 
+Pooled = list[Any]  # a page's reads as PageReads.to_json gives them: names by position in a pool
+
+
 @dataclass(frozen=True, slots=True)
 class PageState:
     route: str  # the route's signature: template, title, what it shows
-    reads: PageReads
+    reads: Pooled
 
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """What the last successful build into an output was made from, and what each page read."""
+    """What the last successful build into an output was made from, and what each page read.
+
+    Reads stay in their pooled form: deciding what is stale looks each pooled name list up
+    once, and the pages kept by a rebuild are saved again as they were loaded. The pool only
+    grows between full renders (a new build date renders every page, and starts a new pool)."""
 
     inputs: str  # fingerprint of what every page depends on
     manifest: str  # digest of the output's manifest when this state was saved
@@ -43,28 +50,46 @@ class State:
     site: dict[str, str]  # Site attribute -> signature
     templates: dict[str, str]  # template name -> digest
     strings: dict[str, str]  # theme string key -> value
+    pool: list[list[str]]  # the name lists pages refer to by position
     pages: dict[str, PageState]  # route output path -> state
 
     def to_json(self) -> dict[str, Any]:
-        pool = Pool()
-        pages = {path: [page.route, page.reads.to_json(pool)] for path, page in sorted(self.pages.items())}
         return {
             "inputs": self.inputs, "manifest": self.manifest, "files": self.files, "site": self.site,
-            "templates": self.templates, "strings": self.strings, "pool": pool.items, "pages": pages,
+            "templates": self.templates, "strings": self.strings, "pool": self.pool,
+            "pages": {path: [page.route, page.reads] for path, page in self.pages.items()},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
-        pool = [[str(name) for name in names] for names in data["pool"]]
+        pool = data["pool"]
+        if not isinstance(pool, list) or not all(type(names) is list for names in pool):
+            raise ValueError("the pool must be a list of name lists")
         return cls(
             inputs=str(data["inputs"]), manifest=str(data["manifest"]),
             files={str(k): str(v) for k, v in data["files"].items()},
             site={str(k): str(v) for k, v in data["site"].items()},
             templates={str(k): str(v) for k, v in data["templates"].items()},
             strings={str(k): str(v) for k, v in data["strings"].items()},
-            pages={str(path): PageState(str(route), PageReads.from_json(reads, pool))
-                   for path, (route, reads) in data["pages"].items()},
+            pool=pool,
+            pages={str(path): PageState(str(route), reads) for path, (route, reads) in data["pages"].items()},
         )
+
+
+def remember(previous: State | None, current: Now, manifest: str, rendered: Mapping[str, PageReads]) -> State:
+    """The state after a build: the pages it rendered with what they read now, and the pages it
+    kept with what they read when they were rendered."""
+    full = previous is None or all(path in rendered for path in current.routes)
+    pool = Pool([] if full or previous is None else previous.pool)
+    pages: dict[str, PageState] = {}
+    for path, route in sorted(current.routes.items()):
+        reads = rendered.get(path)
+        if reads is not None:
+            pages[path] = PageState(route, reads.to_json(pool))
+        elif previous is not None and path in previous.pages:
+            pages[path] = previous.pages[path]
+    return State(current.inputs, manifest, current.files, current.site, current.templates, current.strings,
+                 pool.items, pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,35 +124,62 @@ def stale(previous: State, current: Now, changed: Mapping[str, frozenset[str]],
     """The output paths of the pages to render: every page whose reads changed, and new pages.
 
     `changed`: source file -> the record fields that differ (ALL when unknown or deleted);
-    `resolve` gives the site path of a Markdown link target, as rendering would.
+    `resolve` gives the site path of a Markdown link target, as rendering would. A state whose
+    reads do not fit its pool (a damaged cache) renders every page.
     """
     if previous.inputs != current.inputs:
         return set(current.routes)
-    site = _changed_keys(previous.site, current.site)
-    templates = _changed_keys(previous.templates, current.templates)
-    strings = _changed_keys(previous.strings, current.strings)
+    touched = _Touched(previous.pool, _changed_keys(previous.site, current.site),
+                       _changed_keys(previous.templates, current.templates),
+                       _changed_keys(previous.strings, current.strings), changed, resolve)
     render: set[str] = set()
-    for output, route in current.routes.items():
-        page = previous.pages.get(output)
-        if page is None or page.route != route or _reads_changed(page.reads, site, templates, strings, changed):
-            render.add(output)
-            continue
-        if any((resolve(target) or "") != path for target, path in page.reads.links.items()):
-            render.add(output)
+    try:
+        for output, route in current.routes.items():
+            page = previous.pages.get(output)
+            if page is None or page.route != route or touched.reads(page.reads):
+                render.add(output)
+    except (IndexError, TypeError, ValueError, KeyError):
+        return set(current.routes)
     return render
 
 
-def _reads_changed(reads: PageReads, site: set[str], templates: set[str], strings: set[str],
-                   changed: Mapping[str, frozenset[str]]) -> bool:
-    if not site.isdisjoint(reads.site) or not templates.isdisjoint(reads.templates):
-        return True
-    if not strings.isdisjoint(reads.strings):
-        return True
-    for path, fields_read in reads.files.items():
-        fields_changed = changed.get(path)
-        if fields_changed is not None and (fields_changed is ALL or not fields_changed.isdisjoint(fields_read)):
-            return True
-    return False
+class _Touched:
+    """Whether a page's pooled reads meet what changed. Pages share their name lists, so each
+    list is compared with the changes once, not once per page."""
+
+    def __init__(self, pool: list[list[str]], site: set[str], templates: set[str], strings: set[str],
+                 changed: Mapping[str, frozenset[str]], resolve: Callable[[str], str | None]) -> None:
+        self._pool = pool
+        # per kind of name: the keys that changed, and pool index -> whether the list meets them
+        self._names: tuple[tuple[set[str], dict[int, bool]], ...] = ((site, {}), (templates, {}), (strings, {}))
+        self._changed = changed
+        self._files: dict[tuple[int, int], bool] = {}
+        self._resolve = resolve
+
+    def reads(self, pooled: Pooled) -> bool:
+        files, site, templates, strings, links = pooled
+        for index, (keys, memo) in zip((site, templates, strings), self._names, strict=True):
+            if keys and self._meets(index, keys, memo):
+                return True
+        if self._changed:
+            for path, fields_read in files:
+                met = self._files.get((path, fields_read))
+                if met is None:
+                    met = self._files[(path, fields_read)] = self._file_changed(path, fields_read)
+                if met:
+                    return True
+        return any((self._resolve(target) or "") != url for target, url in links)
+
+    def _meets(self, index: int, keys: set[str], memo: dict[int, bool]) -> bool:
+        met = memo.get(index)
+        if met is None:
+            met = memo[index] = not keys.isdisjoint(self._pool[index])
+        return met
+
+    def _file_changed(self, path: int, fields_read: int) -> bool:
+        fields_changed = self._changed.get(self._pool[path][0])
+        return fields_changed is not None and (
+            fields_changed is ALL or not fields_changed.isdisjoint(self._pool[fields_read]))
 
 
 def _changed_keys(before: Mapping[str, str], after: Mapping[str, str]) -> set[str]:
@@ -184,6 +236,9 @@ def _shape(value: Any) -> Any:
         return tuple(sorted((str(key), _shape(item)) for key, item in value.items()))
     if isinstance(value, frozenset | set):
         return tuple(sorted(repr(_shape(item)) for item in value))
+    if is_dataclass(value) and not isinstance(value, type):  # a scorecard, a finding: field by field, so
+        # that the records inside count by where they come from, not by the repr of every field
+        return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in fields(value)))
     return value
 
 

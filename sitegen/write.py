@@ -215,26 +215,30 @@ def _take_spare(spare: Path, staging: Path) -> dict[str, str]:
         base = _read_manifest(spare)
         if base:
             spare.rename(staging)
-            _sweep(staging, staging, set(base))
+            _sweep(str(staging), "", set(base))
             return base
         shutil.rmtree(spare, ignore_errors=True)
     staging.mkdir()
     return {}
 
 
-def _sweep(root: Path, folder: Path, named: set[str]) -> None:
+def _sweep(folder: str, prefix: str, named: set[str]) -> bool:
     """Remove what a tree holds beyond the files its manifest names: files added by hand to the
-    published output, and what a killed build left half-made."""
+    published output, and what a killed build left half-made. True when the folder is left empty."""
+    empty = True
     with os.scandir(folder) as entries:
         for entry in entries:
+            rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
-                _sweep(root, Path(entry.path), named)
-                continue
-            rel = Path(entry.path).relative_to(root).as_posix()
-            if rel not in named and rel != MARKER or not entry.is_file(follow_symlinks=False):
+                if _sweep(entry.path, rel + "/", named):
+                    os.rmdir(entry.path)
+                else:
+                    empty = False
+            elif entry.is_file(follow_symlinks=False) and (rel in named or rel == MARKER):
+                empty = False
+            else:
                 os.unlink(entry.path)
-    if folder != root and not any(folder.iterdir()):
-        folder.rmdir()
+    return empty
 
 
 _removals: list[threading.Thread] = []
