@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import incremental
 from . import models as m
+from . import rebuild
 from .artifacts import Copy, Output
 from .audit import audit, quote_lines, scorecard
 from .cache import BodyCache, Memory, Store, fingerprint
@@ -37,7 +37,7 @@ from .render import DATA_FILES, render_body
 from .routes import Plan, Route, plan_routes, record_path
 from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
-from .validate import Records, file_key, validate
+from .validate import file_key, validate
 from .write import Staging, check_output_dir, finish, manifest_digest, publish, wait_for_removals
 
 
@@ -104,30 +104,32 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         with timer("markdown"):  # templates would trip over the broken records: check links only
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
-    with timer("outputs"):  # everything but the pages: made whole every time
-        data = open_data(site, plan.urls)
-        outputs: list[Output] = [
-            sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
-            *data.artifacts, *theme_assets(theme), *content_files(site),
-        ]
     jobs = options.jobs or default_jobs()
     if not options.write:
         with timer("render"):
+            data = open_data(site, plan.urls)
             job = Job(site, plan, theme, None, plan.routes, options.extra_head, store.bodies(), data.files)
             done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
     with publish(options.output, in_place=options.memory is not None) as staging:
+        since = None
+        if store.enabled:  # without a cache there is nothing to compare with, nor to keep for next time
+            with timer("changes"):  # what changed since the last build into this output
+                since = rebuild.since(store, staging, _page_inputs(options, build_date, theme, sources),
+                                      _digests(sources), site, theme, plan, records)
+        with timer("outputs"):  # everything but the pages; the open data only when what it read changed
+            data, data_reads = rebuild.data_files(since, site, plan.urls)
+            outputs: list[Output] = [
+                sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
+                *data.artifacts, *theme_assets(theme), *content_files(site),
+            ]
         todo: Sequence[Route] = plan.routes
         kept: list[Copy] = []
-        current = previous = None
-        if store.enabled:  # without a cache there is nothing to compare with, nor to keep for next time
-            with timer("changes"):  # which pages read something that changed since the last build
-                current = incremental.now(_page_inputs(options, build_date, theme, sources), _digests(sources),
-                                          site, {DATA_FILES: data.files}, theme, plan)
-                previous = store.state(options.output)
-                todo, kept = _stale_pages(previous, store, staging, current, records, plan,
-                                          options.memory.unsure if options.memory else set())
+        if since is not None:
+            with timer("stale"):  # which pages read something that changed
+                since = since.seeing(DATA_FILES, data.files)
+                todo, kept = rebuild.stale_pages(since, plan, options.memory.unsure if options.memory else set())
         bodies = store.bodies(None if len(todo) == len(plan.routes) else _body_keys(todo))
         with timer("render+write"):
             templates = options.memory.templates if options.memory else None
@@ -147,7 +149,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
             filled = [batch.filled for batch in done if batch.filled is not None]
             result = finish(staging, [*filled, carried, staging.fill(outputs)])
     report = replace(_report(problems, options, timer, pages, result.written, result.unchanged),
-                     rendered=tuple(sorted(path for batch in done for path in batch.reads)))
+                     rendered=tuple(sorted(path for batch in done for path in batch.reads)),
+                     remade=tuple(sorted(item.path for item in data.artifacts if not isinstance(item, Copy))))
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
         if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
@@ -156,8 +159,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         published = manifest_digest(options.output) if store.enabled and report.ok else None
         if published is not None:
             store.save_last_build(options.output, LastBuild(inputs, published, _summary(report), stats))
-            if current is not None:
-                _remember_reads(store, options.output, published, previous, current, done)
+            if since is not None:
+                rebuild.remember(store, options.output, published, since, done, data, data_reads)
         if options.memory is not None and report.ok:
             options.memory.unsure.clear()
     return replace(report, timings=tuple(timer.timings))  # with the cache's time too
@@ -192,38 +195,6 @@ def _digests(sources: Sources) -> dict[str, str]:
     if sources.site is not None:
         files[sources.site.path] = sources.site.digest
     return files
-
-
-def _stale_pages(previous: incremental.State | None, store: Store, staging: Staging, current: incremental.Now,
-                 records: Records, plan: Plan, unsure: set[str]) -> tuple[Sequence[Route], list[Copy]]:
-    """The routes to render, and the files of the pages that the last build's output already has.
-    `unsure`: pages a failed in-place build may have overwritten; they are rendered again."""
-    if previous is None or previous.manifest != manifest_digest(staging.output):
-        return plan.routes, []  # no state, or the output is not the one it describes
-    edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
-    cached = store.validated(file_key(path, digest) for path, digest in edited)
-    old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
-    new = incremental.records_by_file(r for v in records.files.values() for r in v.records)
-    changed = incremental.changed_files(previous.files, current.files, old.get, new)
-    stale = incremental.stale(previous, current, changed, plan.urls.resolve) | unsure
-    todo: list[Route] = []
-    kept: list[Copy] = []
-    for route in plan.routes:
-        digest = staging.previous.get(route.output)
-        source = staging.output / route.output
-        if route.output in stale or digest is None or not source.is_file():
-            todo.append(route)
-        else:
-            kept.append(Copy(route.output, str(source), 0, digest))
-    return todo, kept
-
-
-def _remember_reads(store: Store, output: Path, manifest: str, previous: incremental.State | None,
-                    current: incremental.Now, done: list[Done]) -> None:
-    """What every page read, for the next build to compare with. `manifest`: the digest of the
-    output it describes."""
-    rendered = {output_path: reads for batch in done for output_path, reads in batch.reads.items()}
-    store.save_state(output, incremental.remember(previous, current, manifest, rendered))
 
 
 def _search_index(staging: Staging, plan: Plan, problems: list[Diagnostic]) -> list[Output]:

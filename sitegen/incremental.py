@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
 from .deps import RECORD_CLASSES, PageReads, Pool, record_file
@@ -25,6 +25,9 @@ ALL = frozenset({"*"})  # every field changed (or the file is gone)
 # Lookups by slug (site.department(slug) …) depend on the record they find, which is tracked
 # itself; the index as a whole is no dependency, or adding any record would touch every page.
 _UNTRACKED_SITE = frozenset({"by_slug"})
+# The open data files are tracked like a page under this name: made again only when what they
+# read changed (encoding 10,000 procedures as JSON and CSV takes half a second).
+OPEN_DATA = "@open-data"
 
 
 Pooled = list[Any]  # a page's reads as PageReads.to_json gives them: names by position in a pool
@@ -51,13 +54,15 @@ class State:
     templates: dict[str, str]  # template name -> digest
     strings: dict[str, str]  # theme string key -> value
     pool: list[list[str]]  # the name lists pages refer to by position
-    pages: dict[str, PageState]  # route output path -> state
+    pages: dict[str, PageState]  # route output path (or OPEN_DATA) -> state
+    data_files: list[dict[str, Any]]  # the open data files as the /data/ page lists them (DataFile.to_json)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "inputs": self.inputs, "manifest": self.manifest, "files": self.files, "site": self.site,
             "templates": self.templates, "strings": self.strings, "pool": self.pool,
             "pages": {path: [page.route, page.reads] for path, page in self.pages.items()},
+            "data_files": self.data_files,
         }
 
     @classmethod
@@ -73,12 +78,14 @@ class State:
             strings={str(k): str(v) for k, v in data["strings"].items()},
             pool=pool,
             pages={str(path): PageState(str(route), reads) for path, (route, reads) in data["pages"].items()},
+            data_files=list(data["data_files"]),
         )
 
 
-def remember(previous: State | None, current: Now, manifest: str, rendered: Mapping[str, PageReads]) -> State:
+def remember(previous: State | None, current: Now, manifest: str, rendered: Mapping[str, PageReads],
+             data_files: list[dict[str, Any]]) -> State:
     """The state after a build: the pages it rendered with what they read now, and the pages it
-    kept with what they read when they were rendered."""
+    kept with what they read when they were rendered. The open data is one of them (OPEN_DATA)."""
     full = previous is None or all(path in rendered for path in current.routes)
     pool = Pool([] if full or previous is None else previous.pool)
     pages: dict[str, PageState] = {}
@@ -89,7 +96,7 @@ def remember(previous: State | None, current: Now, manifest: str, rendered: Mapp
         elif previous is not None and path in previous.pages:
             pages[path] = previous.pages[path]
     return State(current.inputs, manifest, current.files, current.site, current.templates, current.strings,
-                 pool.items, pages)
+                 pool.items, pages, data_files)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,45 +108,49 @@ class Now:
     site: dict[str, str]
     templates: dict[str, str]
     strings: dict[str, str]
-    routes: dict[str, str]  # output path -> route signature
+    routes: dict[str, str]  # output path (or OPEN_DATA) -> route signature
+
+    def seeing(self, name: str, value: Any) -> Now:
+        """The same, with a value templates see beside the site (the open data file list)."""
+        return replace(self, site={**self.site, name: signature(value)})
 
 
-def now(inputs: str, files: Mapping[str, str], site: Site, extra: Mapping[str, Any], theme: Theme,
-        plan: Plan) -> Now:
-    """`extra`: values templates see beside the site (the open data file list), by name."""
+def now(inputs: str, files: Mapping[str, str], site: Site, theme: Theme, plan: Plan) -> Now:
     signatures = {name: signature(getattr(site, name)) for name in _site_fields(site)}
-    signatures.update({name: signature(value) for name, value in extra.items()})
+    routes = {route.output: route_signature(route) for route in plan.routes}
+    routes[OPEN_DATA] = "open data"
     return Now(
         inputs=inputs,
         files=dict(files),
         site=signatures,
         templates={name: _digest(text) for name, text in theme.templates.items()},
         strings=dict(theme.strings),
-        routes={route.output: route_signature(route) for route in plan.routes},
+        routes=routes,
     )
 
 
 def stale(previous: State, current: Now, changed: Mapping[str, frozenset[str]],
-          resolve: Callable[[str], str | None]) -> set[str]:
+          resolve: Callable[[str], str | None], only: Iterable[str] | None = None) -> set[str]:
     """The output paths of the pages to render: every page whose reads changed, and new pages.
 
     `changed`: source file -> the record fields that differ (ALL when unknown or deleted);
     `resolve` gives the site path of a Markdown link target, as rendering would. A state whose
-    reads do not fit its pool (a damaged cache) renders every page.
+    reads do not fit its pool (a damaged cache) renders every page. `only`: these paths alone.
     """
+    routes = current.routes if only is None else {path: current.routes[path] for path in only}
     if previous.inputs != current.inputs:
-        return set(current.routes)
+        return set(routes)
     touched = _Touched(previous.pool, _changed_keys(previous.site, current.site),
                        _changed_keys(previous.templates, current.templates),
                        _changed_keys(previous.strings, current.strings), changed, resolve)
     render: set[str] = set()
     try:
-        for output, route in current.routes.items():
+        for output, route in routes.items():
             page = previous.pages.get(output)
             if page is None or page.route != route or touched.reads(page.reads):
                 render.add(output)
     except (IndexError, TypeError, ValueError, KeyError):
-        return set(current.routes)
+        return set(routes)
     return render
 
 

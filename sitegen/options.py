@@ -45,6 +45,7 @@ class BuildReport:
     unchanged: int = 0
     timings: tuple[tuple[str, float], ...] = ()
     rendered: tuple[str, ...] = ()  # output paths of the pages rendered (the others were kept)
+    remade: tuple[str, ...] = ()  # output paths of the open data files made again (or kept, when not listed)
 
     @property
     def ok(self) -> bool:

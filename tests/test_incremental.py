@@ -174,3 +174,31 @@ def test_pages_written_by_a_failed_build_in_place_are_rendered_again(tmp_path: P
 
 def test_a_site_yaml_edit_renders_every_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     assert len(_rebuild(built, "site title")) == built[3].pages
+
+
+def test_the_open_data_is_made_again_only_when_what_it_shows_changed(tmp_path: Path) -> None:
+    """A procedure body is not open data: after a body edit the published data files are carried
+    over untouched (same inode and mtime, so rsync sends nothing); a department's phone is, and
+    after a phone edit the data files are made again: the departments' show the new number, the
+    others, whose bytes are the same, stay as they were."""
+    site, output, cache = _site(tmp_path / "site"), tmp_path / "out", tmp_path / "cache"
+    assert _make(output, site=site, cache=cache).ok
+    files = sorted(path.relative_to(output) for path in (output / "data").glob("*.*") if path.suffix != ".html")
+    assert {path.name for path in files} >= {"procedures.json", "departments.csv"}
+
+    def stats() -> list[tuple[int, int]]:
+        return [((output / path).stat().st_ino, (output / path).stat().st_mtime_ns) for path in files]
+
+    before = stats()
+    EDITS["procedure body"](site)
+    kept = _make(output, site=site, cache=cache)
+    assert kept.ok and kept.remade == ()
+    assert stats() == before
+
+    EDITS["department phone"](site)
+    remade = _make(output, site=site, cache=cache)
+    assert remade.ok and set(remade.remade) == {f"data/{path.name}" for path in files}
+    assert "027-87000009" in (output / "data/departments.json").read_text(encoding="utf-8")
+    assert "027-87000009" in (output / "data/departments.csv").read_text(encoding="utf-8-sig")
+    changed = {path.name for path, now, then in zip(files, stats(), before, strict=True) if now != then}
+    assert changed == {"departments.json", "departments.csv"}

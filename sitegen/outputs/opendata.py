@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import models as m
-from ..artifacts import Artifact
+from ..artifacts import Artifact, Output
 from ..graph import Site
 from ..routes import Urls, record_path
 from ..values.phones import Phone
@@ -52,10 +52,22 @@ class DataFile:
     records: int
     fields: tuple[Field, ...]
 
+    def to_json(self) -> dict[str, Any]:
+        """For the build cache: the fields are the table's own, found again by its name."""
+        return {"name": self.name, "path": self.path, "format": self.format, "size": self.size,
+                "title": self.title, "description": self.description, "records": self.records}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> DataFile:
+        """Raises KeyError, TypeError or ValueError on anything but what to_json gave."""
+        name = str(data["name"])
+        return DataFile(name, str(data["path"]), str(data["format"]), int(data["size"]), str(data["title"]),
+                        str(data["description"]), int(data["records"]), FIELDS[name.rsplit(".", 1)[0]])
+
 
 @dataclass(frozen=True, slots=True)
 class OpenData:
-    artifacts: tuple[Artifact, ...]
+    artifacts: tuple[Output, ...]  # made, or (Copy) kept from the published output
     files: tuple[DataFile, ...]
 
 
@@ -350,3 +362,7 @@ def _hall(h: m.Hall, urls: Urls) -> Item:
         ],
         "accessibility": list(h.accessibility), "url": _page(urls, h),
     }
+
+
+FIELDS = {"departments": DEPARTMENT_FIELDS, "procedures": PROCEDURE_FIELDS, "receptions": RECEPTION_FIELDS,
+          "policies": POLICY_FIELDS, "halls": HALL_FIELDS}  # by table name

@@ -1,0 +1,117 @@
+"""What a build with a cache keeps from the last build into the same output: the pages, and the
+open data files, that read nothing that changed since (incremental.py decides). Kept files are
+taken from the published tree as they are, so their bytes and mtimes stay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from . import incremental
+from .artifacts import Copy
+from .cache import Store
+from .deps import PageReads, tracking
+from .graph import Site
+from .outputs.opendata import DataFile, OpenData, open_data
+from .parallel import Done
+from .routes import Plan, Route, Urls
+from .theme import Theme
+from .validate import Records, file_key
+from .write import Staging, manifest_digest
+
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """The last build into this output, and what changed since."""
+
+    previous: incremental.State | None  # None: nothing to keep (no state, or another output tree)
+    current: incremental.Now
+    changed: dict[str, frozenset[str]]  # source file -> the record fields that differ
+    staging: Staging
+    resolve: Any  # Markdown link target -> site path, as rendering resolves it
+
+    def seeing(self, name: str, value: Any) -> Since:
+        return replace(self, current=self.current.seeing(name, value))
+
+    def stale(self, only: Sequence[str] | None = None) -> set[str]:
+        if self.previous is None:
+            return set(self.current.routes if only is None else only)
+        return incremental.stale(self.previous, self.current, self.changed, self.resolve, only)
+
+    def kept(self, path: str) -> Copy | None:
+        """The published file at `path`, to carry into the new tree, if the manifest knows it."""
+        digest = self.staging.previous.get(path)
+        source = self.staging.output / path
+        return Copy(path, str(source), 0, digest) if digest is not None and source.is_file() else None
+
+
+def since(store: Store, staging: Staging, inputs: str, files: Mapping[str, str], site: Site, theme: Theme,
+          plan: Plan, records: Records) -> Since:
+    current = incremental.now(inputs, files, site, theme, plan)
+    previous = store.state(staging.output)
+    if previous is None or previous.manifest != manifest_digest(staging.output):
+        return Since(None, current, {}, staging, plan.urls.resolve)  # the output is not the one it describes
+    edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
+    cached = store.validated(file_key(path, digest) for path, digest in edited)
+    old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
+    new = incremental.records_by_file(r for v in records.files.values() for r in v.records)
+    changed = incremental.changed_files(previous.files, current.files, old.get, new)
+    return Since(previous, current, changed, staging, plan.urls.resolve)
+
+
+def data_files(since: Since | None, site: Site, urls: Urls) -> tuple[OpenData, PageReads | None]:
+    """The open data: the published files when nothing they read changed, else made again — with
+    what they read noted, when there is a cache to keep it in (None: kept, or nowhere to keep it)."""
+    if since is None:
+        return open_data(site, urls), None
+    kept = _kept_data(since)
+    if kept is not None:
+        return kept, None
+    with tracking(site) as recorder:
+        recorder.start()
+        data = open_data(site, urls)
+        return data, recorder.finish()
+
+
+def _kept_data(since: Since) -> OpenData | None:
+    if since.previous is None or not since.previous.data_files or since.stale([incremental.OPEN_DATA]):
+        return None
+    try:
+        files = tuple(DataFile.from_json(item) for item in since.previous.data_files)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    copies = [since.kept(file.path) for file in files]
+    if any(copy is None for copy in copies):
+        return None
+    return OpenData(tuple(copy for copy in copies if copy is not None), files)
+
+
+def stale_pages(since: Since, plan: Plan, unsure: set[str]) -> tuple[Sequence[Route], list[Copy]]:
+    """The routes to render, and the files of the pages the published output already has.
+    `unsure`: pages a failed in-place build may have overwritten; they are rendered again."""
+    if since.previous is None:
+        return plan.routes, []
+    stale = since.stale() | unsure
+    todo: list[Route] = []
+    kept: list[Copy] = []
+    for route in plan.routes:
+        copy = None if route.output in stale else since.kept(route.output)
+        if copy is None:
+            todo.append(route)
+        else:
+            kept.append(copy)
+    return todo, kept
+
+
+def remember(store: Store, output: Path, manifest: str, since: Since, done: list[Done],
+             data: OpenData, data_reads: PageReads | None) -> None:
+    """What every page and the open data read, for the next build to compare with; what was kept
+    keeps what it read when it was made. `manifest`: the digest of the output it describes."""
+    rendered = {output_path: reads for batch in done for output_path, reads in batch.reads.items()}
+    if data_reads is not None:
+        rendered[incremental.OPEN_DATA] = data_reads
+    state = incremental.remember(since.previous, since.current, manifest, rendered,
+                                 [file.to_json() for file in data.files])
+    store.save_state(output, state)
