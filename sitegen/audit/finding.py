@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -43,10 +44,14 @@ def plain(text: str) -> str:
     return _PUNCTUATION.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
+_FILLER = re.compile(r"[x某×*]+")
+
+
+@functools.lru_cache(maxsize=8192)  # materials, conditions and hours repeat across thousands of procedures
 def is_placeholder(text: str) -> bool:
     """“无”, “待定”, “/”, “XXX”: a field that is filled in but says nothing."""
     cleaned = plain(text)
-    return cleaned in _PLACEHOLDERS or not cleaned or re.fullmatch(r"[x某×*]+", cleaned) is not None
+    return cleaned in _PLACEHOLDERS or not cleaned or _FILLER.fullmatch(cleaned) is not None
 
 
 def quoted(text: str, limit: int = 24) -> str:
