@@ -88,15 +88,15 @@ class Staging:
         made_dirs: set[Path] = set()
         held = self.previous if self.in_place else self.base
         for item in outputs:
-            rel = _safe_relative(item.path)
-            target = self.root / rel
             digest = item.digest if isinstance(item, Copy) else _digest(item.data)
             manifest[item.path] = digest
             same = self.previous.get(item.path) == digest
-            if held.get(item.path) == digest and (not self.in_place or target.is_file()):
+            if held.get(item.path) == digest and self._holds(item, same):
                 unchanged += same
                 written += not same
                 continue
+            rel = _safe_relative(item.path)
+            target = self.root / rel
             if same and not self.in_place and self._link_previous(rel, target, made_dirs):
                 unchanged += 1
                 continue
@@ -109,6 +109,13 @@ class Staging:
                 _write(target, item)
             written += 1
         return Filled(manifest, written, unchanged)
+
+    def _holds(self, item: Output, same: bool) -> bool:
+        """Whether the tree has the file already, as its manifest says. In place, a page kept from
+        the published output (a Copy of itself, checked when it was kept) needs no second look."""
+        if not self.in_place or same and isinstance(item, Copy):
+            return True
+        return os.path.isfile(os.path.join(self.root, item.path))
 
     def _make_way(self, rel: PurePosixPath, made_dirs: set[Path]) -> None:
         """The folders for a file in a tree that held other files: a file where a folder goes
