@@ -8,6 +8,7 @@ and its sibling staging folders is ever written or deleted.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -140,8 +141,7 @@ class Staging:
                 return False
             if self.base:
                 self._make_way(rel, made_dirs)
-                os.link(old, _beside(target))
-                os.replace(_beside(target), target)
+                _link_over(old, target)
             else:
                 _make_parent(target, made_dirs)
                 os.link(old, target)
@@ -155,6 +155,16 @@ def _beside(target: Path) -> Path:
     sees half a file, and a hard link the target shares with a published tree is never written
     through."""
     return target.with_name(target.name + ".sitegen-tmp")
+
+
+def _link_over(source: Path, target: Path) -> None:
+    """Make target a hard link to source, replacing what is there. rename(2) does nothing when
+    both names are links to one file already (the spare's file may be the published one): then
+    the link made beside is removed by hand."""
+    os.link(source, _beside(target))
+    os.replace(_beside(target), target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_beside(target))
 
 
 def _write(path: Path, item: Output) -> None:
@@ -357,8 +367,7 @@ def _write_manifest(staging: Path, output: Path, manifest: dict[str, str], previ
     target = staging / MARKER
     if manifest == previous and staging != output:
         try:
-            os.link(output / MARKER, _beside(target))
-            os.replace(_beside(target), target)
+            _link_over(output / MARKER, target)
             return
         except OSError:
             pass

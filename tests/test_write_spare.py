@@ -145,3 +145,20 @@ def test_a_spare_without_a_readable_manifest_is_not_used(tmp_path: Path) -> None
 
     assert snapshot(output) == _clean(site, tmp_path)
     _exactly_its_manifest(output)
+
+
+def test_builds_that_change_no_file_leave_nothing_behind(tmp_path: Path) -> None:
+    """A comment added to a source changes its bytes but no page: the manifest is the same each
+    time, and in the spare it is already a link to the published one (rename(2) then does nothing)."""
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    _build(site, output)
+    for step in range(3):
+        commented = str(BASELINE[NOTICE]).replace("---\n", f"---\n# 注释{step}\n", 1)  # YAML: no page changes
+        write_site(site, {NOTICE: commented}, baseline=False)
+        report = build(BuildOptions(site, output, build_date=BUILD_DATE, search=False, jobs=1,
+                                    cache_dir=site / ".cache"))
+
+        assert report.ok and report.written == 0
+        _exactly_its_manifest(output)
+        _exactly_its_manifest(_spare(output))
