@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -52,15 +53,41 @@ class _Timer:
         self.timings.append((stage, time.perf_counter() - start))
 
 
+class _Collector:
+    """Python's cycle collector during a build. Loading makes a million objects and no cyclic
+    garbage, so it is paused until the site is linked; then what was loaded is frozen
+    (gc.freeze), as it lives as long as the build: the collector no longer walks it again and
+    again (a fifth of a one-change build at 10,000 pages), nor do forked render workers copy its
+    memory pages by touching them. The build ends with the collector as it found it."""
+
+    def __init__(self) -> None:
+        self._was_on = gc.isenabled()
+
+    def pause(self) -> None:
+        gc.disable()
+
+    def loaded(self) -> None:
+        gc.freeze()
+        if self._was_on:
+            gc.enable()
+
+    def done(self) -> None:
+        gc.unfreeze()
+        if self._was_on:
+            gc.enable()
+
+
 def build(options: BuildOptions) -> BuildReport:
     """Build (or with write=False, only check) a site. Raises ThemeError/OutputError for exit 2."""
     if options.write:
         check_output_dir(options.output, options.site_dir)
     # check writes nothing, not even the cache
     store = Store(options.cache_dir if options.write else None, options.memory if options.write else None)
+    collector = _Collector()
     try:
-        report = _build(options, store, _Timer())
+        report = _build(options, store, _Timer(), collector)
     finally:
+        collector.done()
         store.close()
         wait_for_removals()  # the previous tree, removed while the cache was being saved
     if store.problem:
@@ -70,8 +97,9 @@ def build(options: BuildOptions) -> BuildReport:
     return report
 
 
-def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
+def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Collector) -> BuildReport:
     build_date = resolve_build_date(options.build_date)
+    collector.pause()
     with timer("theme"):
         theme_dir = find_theme(options.site_dir)
         # before reading a file: an edit made after it shows as a different snapshot next time
@@ -88,6 +116,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer) -> BuildReport:
         records = validate(sources, options.base_url, known)
     with timer("link"):
         linked = link(records, build_date)
+    collector.loaded()
     problems = list(linked.diagnostics)
     site = linked.site
     if site is None:
