@@ -110,6 +110,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
     inputs = _fingerprint(options, build_date, theme, sources)
     unsure = options.memory is not None and bool(options.memory.unsure)  # a failed in-place build wrote pages
     if options.write and not unsure and (last := _unchanged(store, options.output, inputs)) is not None:
+        if stats is not None and stats != last.snapshot:  # settled since, or a fresh checkout: next time by stat
+            store.save_last_build(options.output, replace(last, snapshot=stats))
         return last.report(tuple(timer.timings))
     with timer("validate"):  # files whose bytes the cache has seen are not parsed again
         known = store.validated(file_key(s.path, s.digest) for s in sources.records)

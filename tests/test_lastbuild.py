@@ -70,8 +70,9 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A small site per case, built once its files were older than the settling time, then
     changed and left to settle again: two waits of two seconds for the whole module."""
     root = tmp_path_factory.mktemp("lastbuild")
-    names = [*CHANGES, *UNCHANGED, "command"]
+    names = [*CHANGES, *UNCHANGED, "command", "refreshed"]
     sites = {name: write_site(root / f"site{i}", {}) for i, name in enumerate(names)}
+    assert build(_options(sites["refreshed"])).ok  # too fresh: no snapshot kept
     _settle()
     for name, site in sites.items():
         if name != "command":
@@ -117,6 +118,15 @@ def test_other_options_run_the_build(sites: dict[str, Path], changes: dict[str, 
     assert replay(_options(site), find_theme(site)) is not None
 
     assert replay(_options(site, **changes), find_theme(site)) is None
+
+
+def test_a_build_that_changed_nothing_keeps_the_snapshot_it_could_not_keep_before(sites: dict[str, Path]) -> None:
+    """Built while its files were fresh, then again once they settled (answered by the files'
+    digests, as in CI after a checkout): the second build keeps a snapshot, and the next one
+    needs no file read."""
+    site = sites["refreshed"]
+
+    assert replay(_options(site), find_theme(site)) is not None
 
 
 def test_a_hidden_file_is_not_an_input(sites: dict[str, Path]) -> None:
