@@ -5,7 +5,7 @@ taken from the published tree as they are, so their bytes and mtimes stay."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ class Since:
     current: incremental.Now
     changed: dict[str, frozenset[str]]  # source file -> the record fields that differ
     staging: Staging
-    resolve: Any  # Markdown link target -> site path, as rendering resolves it
+    resolve: Callable[[str], str | None]  # Markdown link target -> site path, as rendering resolves it
 
     def seeing(self, name: str, value: Any) -> Since:
         return replace(self, current=self.current.seeing(name, value))
