@@ -143,15 +143,15 @@ def _entries(root: str) -> Iterator[tuple[str, os.stat_result]]:
 
 def _read_last(database: Path, output: Path) -> LastBuild | None:
     """The last build into output from the cache file, read only; None on any doubt."""
-    if not database.is_file():
-        return None
     try:
+        if not database.is_file():
+            return None
         db = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)
         try:
             rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', ?)", (meta_key(output),)))
         finally:
             db.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, OSError):  # unreadable: the build will say why, if it matters
         return None
     if rows.get("schema") != SCHEMA or meta_key(output) not in rows:
         return None
