@@ -103,7 +103,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
     with timer("theme"):
         theme_dir = find_theme(options.site_dir)
         # before reading a file: an edit made after it shows as a different snapshot next time
-        stats = snapshot(options, theme_dir) if store.enabled and options.memory is None else None
+        stats = options.snapshot or (snapshot(options, theme_dir) if store.enabled and options.memory is None else None)
         theme = load_theme(theme_dir)
     with timer("load"):
         sources = load_sources(options.site_dir, options.memory.sources if options.memory else None)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 from . import __version__
 from .codequality import format_gitlab
 from .diagnostics import count, format_github, format_json, format_text, sorted_diagnostics
-from .lastbuild import replay
+from .lastbuild import replay, snapshot
 from .options import BuildOptions, BuildReport, UsageError
 from .scaffold import TEMPLATES, scaffold
 
@@ -165,7 +165,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         cache_dir=_cache_dir(args, site_dir) if writing else None,
         search=writing and not args.no_search,
     )
-    report = replay(options, _theme_dir(site_dir)) if writing else None
+    report = None
+    if writing and options.cache_dir is not None:  # one stat snapshot, for the shortcut and the build
+        theme = _theme_dir(site_dir)
+        options = replace(options, snapshot=snapshot(options, theme))
+        report = replay(options, theme)
     if report is None:
         from .build import build
 

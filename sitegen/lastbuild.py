@@ -116,7 +116,7 @@ def replay(options: BuildOptions, theme: Path) -> BuildReport | None:
     last = _read_last(options.cache_dir / DATABASE, options.output)
     if last is None or last.snapshot is None or manifest_digest(options.output) != last.manifest:
         return None
-    if snapshot(options, theme) != last.snapshot:
+    if (options.snapshot or snapshot(options, theme)) != last.snapshot:
         return None
     return last.report((("unchanged", time.perf_counter() - started),))
 

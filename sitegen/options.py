@@ -35,6 +35,9 @@ class BuildOptions:
     # serve's cache, kept in the process between rebuilds; with it, the output (serve's private
     # folder) is written in place rather than swapped in, and pages a failed build wrote are tracked
     memory: Memory | None = None
+    # The stat snapshot of the inputs (lastbuild.snapshot), when the command took it already,
+    # before anything was read; None: the build takes it itself.
+    snapshot: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,13 +227,17 @@ def _spare(output: Path) -> Path:
 def _take_spare(spare: Path, staging: Path) -> dict[str, str]:
     """Move the spare tree to be the staging tree, rid of anything its manifest does not name,
     and return that manifest; without a spare (or with one whose manifest is unreadable), an
-    empty staging tree and an empty manifest."""
+    empty staging tree and an empty manifest. A spare that cannot be used is thrown away: it
+    only saves time, and must never stop a build."""
     if spare.is_dir():
         base = _read_manifest(spare)
-        if base:
-            spare.rename(staging)
-            _sweep(str(staging), "", set(base))
-            return base
+        try:
+            if base:
+                spare.rename(staging)
+                _sweep(str(staging), "", set(base))
+                return base
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(spare, ignore_errors=True)
     staging.mkdir()
     return {}
