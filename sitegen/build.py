@@ -15,6 +15,7 @@ from . import rebuild
 from .artifacts import Copy, Output
 from .audit import audit, quote_lines, scorecard
 from .cache import BodyCache, Memory, Store, fingerprint
+from .deps import is_record, record_file
 from .diagnostics import (
     Diagnostic,
     Location,
@@ -106,7 +107,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         stats = options.snapshot or (snapshot(options, theme_dir) if store.enabled and options.memory is None else None)
         theme = load_theme(theme_dir)
     with timer("load"):
-        sources = load_sources(options.site_dir, options.memory.sources if options.memory else None)
+        sources = load_sources(options.site_dir, options.memory.sources if options.memory else None, options.changed)
     inputs = _fingerprint(options, build_date, theme, sources)
     unsure = options.memory is not None and bool(options.memory.unsure)  # a failed in-place build wrote pages
     if options.write and not unsure and (last := _unchanged(store, options.output, inputs)) is not None:
@@ -144,6 +145,10 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
     with publish(options.output, in_place=options.memory is not None) as staging:
+        if options.early is not None and options.memory is not None:
+            with timer("early"):  # serve: the edited pages first, for the browser to show at once
+                _render_early(options, options.memory, Job(site, plan, theme, staging, (), options.extra_head,
+                                                           templates=options.memory.templates), problems)
         since = None
         if store.enabled:  # without a cache there is nothing to compare with, nor to keep for next time
             with timer("changes"):  # what changed since the last build into this output
@@ -195,6 +200,23 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         if options.memory is not None and report.ok:
             options.memory.unsure.clear()
     return replace(report, timings=tuple(timer.timings))  # with the cache's time too
+
+
+def _render_early(options: BuildOptions, memory: Memory, job: Job, problems: list[Diagnostic]) -> None:
+    """Render and write the pages of the files that changed (options.changed) and tell the
+    caller (options.early). They are marked unsure until the build succeeds: the rest of the
+    build renders them again, as any build would, with the open data list made after them."""
+    assert options.early is not None
+    changed = options.changed or frozenset()
+    routes = [route for route in job.plan.routes if is_record(route.record) and record_file(route.record) in changed]
+    if not routes:
+        return
+    memory.unsure.update(route.output for route in routes)
+    done = render_site(replace(job, routes=routes, bodies=memory.bodies), 1)
+    for batch in done:
+        memory.bodies.update(batch.fresh)  # the rest of the build finds them
+    if not any(batch.diagnostics for batch in done):
+        options.early(tuple(route.output for route in routes), tuple(sorted_diagnostics(_final(problems, options))))
 
 
 def _body_keys(routes: Sequence[Route]) -> list[str]:

@@ -70,7 +70,7 @@ class Memory:
     bodies: dict[str, CachedBody] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)
     last: dict[str, LastBuild] = field(default_factory=dict)
-    sources: Seen = field(default_factory=dict)  # content files by stat: unchanged ones are not read
+    sources: Seen = field(default_factory=Seen)  # content files by stat: unchanged ones are not read
     templates: jinja2.BytecodeCache = field(default_factory=lambda: _TemplateCache())
     unsure: set[str] = field(default_factory=set)  # pages a failed in-place build may have changed
 

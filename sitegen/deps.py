@@ -62,6 +62,10 @@ class Pool:
         return index
 
 
+def is_record(value: Any) -> bool:
+    return isinstance(value, RECORD_CLASSES)
+
+
 def record_file(record: Any) -> str:
     """The source file a record was written in: the unit in which content changes."""
     if isinstance(record, m.Asset):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
 from typing import Any
 
-from .deps import RECORD_CLASSES, PageReads, Pool, record_file
+from .deps import PageReads, Pool, is_record, record_file
 from .graph import Site
 from .routes import Plan, Route
 from .theme import Theme
@@ -228,7 +228,7 @@ def records_by_file(records: Iterable[Any]) -> dict[str, list[Any]]:
 
 
 def route_signature(route: Route) -> str:
-    shown = record_file(route.record) if _is_record(route.record) else signature(route.record)
+    shown = record_file(route.record) if is_record(route.record) else signature(route.record)
     return f"{route.template}\0{route.title}\0{shown}"  # the path is the key it is stored under
 
 
@@ -239,7 +239,7 @@ def signature(value: Any) -> str:
 
 
 def _shape(value: Any) -> Any:
-    if _is_record(value):
+    if is_record(value):
         return ("record", record_file(value), getattr(value, "slug", None) or getattr(value, "id", None))
     if isinstance(value, tuple | list):
         return tuple(_shape(item) for item in value)
@@ -251,10 +251,6 @@ def _shape(value: Any) -> Any:
         # that the records inside count by where they come from, not by the repr of every field
         return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in fields(value)))
     return value
-
-
-def _is_record(value: Any) -> bool:
-    return isinstance(value, RECORD_CLASSES)
 
 
 def _site_fields(site: Site) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,12 @@ class BuildOptions:
     # The stat snapshot of the inputs (lastbuild.snapshot), when the command took it already,
     # before anything was read; None: the build takes it itself.
     snapshot: str | None = None
+    # With memory: the only paths (relative to site_dir, "content/a/b.md") that changed since the
+    # last build into it, as serve's file watcher saw them; None: any may have.
+    changed: frozenset[str] | None = None
+    # serve: called with the pages of the changed files once they are written, and the build's
+    # problems so far (none fatal), before the rest of the build renders them again with the others
+    early: Callable[[tuple[str, ...], tuple[Diagnostic, ...]], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, Reporter, Severity
@@ -44,13 +44,36 @@ class Sources:
     holidays: SourceFile | None = None  # content/holidays.yaml, when the site has one
 
 
-# A file's (mtime in ns, size, inode) -> what was read from it, for a process that reads the same
-# content again and again (serve): an unchanged stat means an unchanged file, and it is not read.
-Seen = dict[str, tuple[tuple[int, int, int], SourceFile]]
+StatKey = tuple[int, int, int]  # a file's mtime in ns, size and inode
 
 
-def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One folder of content/ as a walk found it: its files (path, name, whether a symlink) and
+    its subfolders (path, name), and the symlinks it refused."""
+
+    files: list[tuple[str, str, bool]]
+    folders: list[tuple[str, str]]
+    problems: list[Diagnostic]
+
+
+@dataclass(slots=True)
+class Seen:
+    """What a process that reads the same content again and again (serve) read last time.
+
+    An unchanged stat means an unchanged file, which is not read again. When the caller knows
+    which paths changed since (the preview's file watcher: `changed` in load_sources), the other
+    files are not even looked at, and only the folders holding a change are listed again."""
+
+    files: dict[str, tuple[StatKey, SourceFile]] = field(default_factory=dict)  # rel path -> what was read
+    folders: dict[str, _Listing] = field(default_factory=dict)  # path within content/ ("", "a/") -> listing
+
+
+def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[str] | None = None) -> Sources:
+    """Every source under content/. `seen`: what the last call read; `changed`: the only paths
+    (relative to site_dir, "content/a/b.md") that may differ since it, when the caller knows."""
     content = site_dir / "content"
+    trusted = changed if seen is not None else None
     problems: list[Diagnostic] = []
 
     def problem(rel: str, message: str, hint: str, code: str, severity: Severity = Severity.ERROR) -> None:
@@ -71,7 +94,7 @@ def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
     records: list[SourceFile] = []
     assets: list[Asset] = []
     attempted: dict[str, set[str]] = {folder: set() for folder in KINDS}
-    for path, rel_in_content in _walk(content, problems):
+    for path, rel_in_content, linked in _walk(content, problems, seen, trusted):
         rel = "content/" + rel_in_content
         top, _, rest = rel_in_content.partition("/")
         if not rest:
@@ -106,7 +129,9 @@ def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(stem)}{suffix}", "source.slug")
             continue
         attempted[top].add(stem)
-        source = _read_seen(path, rel, top, stem, problems, seen)
+        # a symlink is looked at every time: its target may change where no watcher looks
+        unchanged = trusted is not None and not linked and rel not in trusted
+        source = _read_seen(path, rel, top, stem, problems, seen, unchanged)
         if source is not None:
             records.append(source)
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
@@ -114,39 +139,70 @@ def load_sources(site_dir: Path, seen: Seen | None = None) -> Sources:
                    {folder: frozenset(slugs) for folder, slugs in attempted.items()}, holidays)
 
 
-def _walk(content: Path, problems: list[Diagnostic]) -> list[tuple[str, str]]:
-    """Every regular file under content/ as (path, path relative to content/ with "/"), folders
-    sorted by name; symlinks that leave content/, and symlinked folders, are refused. Plain
-    strings and os.scandir: at 10,000 files, pathlib alone would cost a fifth of a second."""
-    found: list[tuple[str, str]] = []
+def _walk(content: Path, problems: list[Diagnostic], seen: Seen | None = None,
+          changed: frozenset[str] | None = None) -> list[tuple[str, str, bool]]:
+    """Every regular file under content/ as (path, path relative to content/ with "/", whether a
+    symlink), folders sorted by name; symlinks that leave content/, and symlinked folders, are
+    refused. Plain strings and os.scandir: at 10,000 files, pathlib alone would cost a fifth of
+    a second. With `seen` and `changed`, a folder none of the changed paths is in (or is) keeps
+    the listing it had."""
+    found: list[tuple[str, str, bool]] = []
     if not content.is_dir():
         return found
+    dirty = None if changed is None else _folders_of(changed)
+    listings: dict[str, _Listing] = {}
 
     def visit(folder: str, prefix: str) -> None:
-        try:
-            with os.scandir(folder) as scan:
-                entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
-        except OSError as error:  # os.walk would skip such a folder without a word
-            rel = "content/" + prefix.rstrip("/") if prefix else "content"
-            problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件夹：{error.strerror}",
-                                       "检查文件夹的权限", "source.read"))
-            return
-        folders = []
-        for entry in entries:
-            if entry.is_symlink():
-                if entry.is_dir() or not _inside(Path(entry.path), content):
-                    _refuse_link(Path(entry.path), content, problems)
-                elif entry.is_file():
-                    found.append((entry.path, prefix + entry.name))
-            elif entry.is_dir():
-                folders.append(entry)
-            elif entry.is_file():
-                found.append((entry.path, prefix + entry.name))
-        for entry in folders:
-            visit(entry.path, prefix + entry.name + "/")
+        listing = seen.folders.get(prefix) if seen is not None and dirty is not None and prefix not in dirty else None
+        if listing is None:
+            try:
+                listing = _list(folder, content)
+            except OSError as error:  # os.walk would skip such a folder without a word; listed again next time
+                rel = "content/" + prefix.rstrip("/") if prefix else "content"
+                problems.append(Diagnostic(Severity.ERROR, Location(rel), f"无法读取文件夹：{error.strerror}",
+                                           "检查文件夹的权限", "source.read"))
+                return
+        listings[prefix] = listing
+        problems.extend(listing.problems)
+        found.extend((path, prefix + name, linked) for path, name, linked in listing.files)
+        for path, name in listing.folders:
+            visit(path, prefix + name + "/")
 
     visit(str(content), "")
+    if seen is not None:
+        seen.folders = listings  # folders no longer there are forgotten
     return found
+
+
+def _list(folder: str, content: Path) -> _Listing:
+    with os.scandir(folder) as scan:
+        entries = sorted((e for e in scan if not e.name.startswith(".")), key=lambda e: e.name)
+    listing = _Listing([], [], [])
+    for entry in entries:
+        if entry.is_symlink():
+            if entry.is_dir() or not _inside(Path(entry.path), content):
+                _refuse_link(Path(entry.path), content, listing.problems)
+            elif entry.is_file():
+                listing.files.append((entry.path, entry.name, True))
+        elif entry.is_dir():
+            listing.folders.append((entry.path, entry.name))
+        elif entry.is_file():
+            listing.files.append((entry.path, entry.name, False))
+    return listing
+
+
+def _folders_of(changed: frozenset[str]) -> set[str]:
+    """The folders (as prefixes within content/: "", "procedures/") that a change to these paths
+    may have changed the listing of: each path's own folder, and the path itself if a folder."""
+    folders: set[str] = set()
+    for path in changed:
+        if path == "content" or path.startswith("content/"):
+            inside = path[len("content/"):].strip("/")
+            parent = posixpath.dirname(inside)
+            folders.add(parent + "/" if parent else "")
+            if inside:
+                folders.add(inside + "/")
+    return folders
 
 
 def _refuse_link(path: Path, content: Path, problems: list[Diagnostic]) -> None:
@@ -175,20 +231,23 @@ def _read_bytes(path: str, rel: str, problems: list[Diagnostic]) -> bytes | None
 
 
 def _read_seen(path: str, rel: str, folder: str, slug: str, problems: list[Diagnostic],
-               seen: Seen | None) -> SourceFile | None:
+               seen: Seen | None, unchanged: bool = False) -> SourceFile | None:
+    """The file as read last time if it is unchanged (known, or by its stat), else read now."""
     if seen is None:
         return _read(path, rel, folder, slug, problems)
+    if unchanged and (known := seen.files.get(rel)) is not None:
+        return known[1]
     try:
         stat = os.stat(path)
     except OSError:
         return _read(path, rel, folder, slug, problems)  # reports the problem
     key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-    known = seen.get(rel)
+    known = seen.files.get(rel)
     if known is not None and known[0] == key:
         return known[1]
     source = _read(path, rel, folder, slug, problems)
     if source is not None:
-        seen[rel] = (key, source)
+        seen.files[rel] = (key, source)
     return source
 
 

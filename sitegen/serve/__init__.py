@@ -27,7 +27,7 @@ from ..build import BuildOptions, build
 from ..cache import Memory
 from ..diagnostics import Diagnostic, count, format_text
 from ..schema import KINDS
-from ..sources import SITE_FILE, SourceFile, Sources, decode
+from ..sources import HOLIDAYS_FILE, SITE_FILE, SourceFile, Sources, decode
 from ..theme import ThemeError
 from ..validate import validate
 from ..write import OutputError
@@ -90,7 +90,7 @@ def _rebuild_on_change(rebuild: _Rebuilder, changes: Changes, log: _Log) -> None
     while True:
         batch = changes.next_batch(timeout=0.5)  # short waits keep Ctrl-C prompt
         if batch:
-            log.report(rebuild(), _describe(batch, rebuild.options.site_dir))
+            log.report(rebuild(batch), _describe(batch, rebuild.options.site_dir))
 
 
 def _bind_problem(options: ServeOptions, exc: OSError) -> str:
@@ -131,24 +131,81 @@ class _Rebuilder:
         self.memory = Memory()  # records, bodies and page reads kept between rebuilds
         self.preview = preview
 
-    def __call__(self) -> _Outcome:
+    def __call__(self, batch: frozenset[str] | None = None) -> _Outcome:
+        """Build after `batch` (the paths the watcher saw change; None: anything may have)."""
         start = time.perf_counter()
         problems: tuple[Diagnostic, ...] = ()
         fatal = ""
-        pages = rendered = written = unchanged = 0
+        pages = written = unchanged = 0
+        rendered: tuple[str, ...] = ()
         options = self.options
+        base_path = site_base_path(options.site_dir)
+        changed = _relative(batch, options.site_dir)
+        early = _Early(self.preview, self.output, base_path) if _edits_pages(changed) else None
         try:
             # No search index: Pagefind takes seconds on a large site, and a save must show at once.
             report = build(BuildOptions(options.site_dir, self.output, build_date=options.build_date,
-                                        jobs=options.jobs, memory=self.memory, search=False))
+                                        jobs=options.jobs, memory=self.memory, search=False,
+                                        changed=changed, early=early))
             problems, pages, written, unchanged = report.diagnostics, report.pages, report.written, report.unchanged
-            rendered = len(report.rendered)
+            rendered = report.rendered
         except (ThemeError, OutputError) as exc:
             fatal = str(exc)
         except Exception:  # a bug in sitegen: show it, and keep serving so that the next save can recover
             fatal = "内部错误——这是 sitegen 的缺陷，不是内容的问题：\n" + traceback.format_exc(limit=-3)
-        status = self.preview.publish(problems, fatal, site_base_path(options.site_dir))
-        return _Outcome(status, pages, rendered, written, unchanged, time.perf_counter() - start)
+        shown = early is not None and not fatal and early.showed(rendered, problems)
+        status = self.preview.publish(problems, fatal, base_path, reload=not shown)
+        return _Outcome(status, pages, len(rendered), written, unchanged, time.perf_counter() - start)
+
+
+class _Early:
+    """The pages of the edited files, shown before the rest of the build is done (see
+    BuildOptions.early): the browser reloads as soon as they are written, and once more at the
+    end only if the build changed anything else, or they came out different (the rest of the
+    build renders them again, as every build does)."""
+
+    def __init__(self, preview: Preview, output: Path, base_path: str | None) -> None:
+        self._preview = preview
+        self._output = output
+        self._base_path = base_path
+        self._pages: dict[str, bytes | None] = {}  # output path -> its bytes as shown
+        self._problems: tuple[Diagnostic, ...] | None = None  # None: nothing shown yet
+
+    def __call__(self, paths: tuple[str, ...], problems: tuple[Diagnostic, ...]) -> None:
+        self._pages = {path: self._read(path) for path in paths}
+        self._problems = problems
+        self._preview.publish(problems, "", self._base_path)
+
+    def showed(self, rendered: tuple[str, ...], problems: tuple[Diagnostic, ...]) -> bool:
+        """Whether the finished build shows nothing that the early pages did not."""
+        return (self._problems == problems and set(rendered) <= self._pages.keys()
+                and all(self._read(path) == data for path, data in self._pages.items()))
+
+    def _read(self, path: str) -> bytes | None:
+        try:
+            return (self._output / path).read_bytes()
+        except OSError:
+            return None
+
+
+TRUSTED_BATCH = 256  # more changes at once (a git checkout) and the build looks at every file again
+
+
+def _relative(batch: frozenset[str] | None, site_dir: Path) -> frozenset[str] | None:
+    """The watcher's paths relative to the site ("content/a/b.md"), when few enough to trust:
+    a flood of changes may have overflowed the system's queue of notifications."""
+    if batch is None or len(batch) > TRUSTED_BATCH:
+        return None
+    root = site_dir.absolute()
+    return frozenset(Path(os.path.relpath(path, root)).as_posix() for path in batch)
+
+
+def _edits_pages(changed: frozenset[str] | None) -> bool:
+    """Whether the change is to content files that pages show (not site.yaml nor the holidays,
+    which every page depends on): then those pages are shown first."""
+    return bool(changed) and all(
+        path.startswith("content/") and path not in (f"content/{SITE_FILE}", f"content/{HOLIDAYS_FILE}")
+        for path in changed or ())
 
 
 def site_base_path(site_dir: Path) -> str | None:

@@ -66,10 +66,12 @@ class Preview:
         with self._changed:
             return self._status
 
-    def publish(self, problems: tuple[Diagnostic, ...], fatal: str, base_path: str | None) -> Status:
-        """Record a finished build and wake every waiting event stream."""
+    def publish(self, problems: tuple[Diagnostic, ...], fatal: str, base_path: str | None,
+                reload: bool = True) -> Status:
+        """Record a finished build and wake every waiting event stream; without `reload`, the pages
+        open keep their token (the build showed nothing that they do not show already)."""
         with self._changed:
-            self._builds += 1
+            self._builds += reload
             self._status = Status(self._token(), base_path or self._status.base_path, problems, fatal)
             self._changed.notify_all()
             return self._status

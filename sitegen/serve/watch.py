@@ -12,7 +12,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-QUIET = 0.15  # seconds without a change before a rebuild: one save of ten files is one rebuild
+QUIET = 0.05  # seconds without a change before a rebuild: one save of ten files is one rebuild
 
 # Reading files while building opens and closes them; only these mean a source changed.
 _CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed"})
