@@ -126,7 +126,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         return _report(problems, options, timer)
     with timer("audit"):  # on a site with content errors the audit would report their echoes: wait
         clean = not any(d.is_error for d in problems)
-        findings = audit(site, site.config.audit, records.holidays) if clean else ()
+        memo = options.memory.audit if options.memory else None
+        findings = audit(site, site.config.audit, records.holidays, memo) if clean else ()
         problems.extend(quote_lines(findings, _texts(sources)))
     with timer("routes"):
         plan = plan_routes(site, scorecard(site, findings, site.config.audit))
@@ -183,7 +184,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         with timer("write"):
             filled = [batch.filled for batch in done if batch.filled is not None]
-            result = finish(staging, [*filled, carried, staging.fill(outputs)])
+            result = finish(staging, [*filled, carried, staging.fill(outputs)],
+                            options.memory.unsure if options.memory else ())
     report = replace(_report(problems, options, timer, pages, result.written, result.unchanged),
                      rendered=tuple(sorted(path for batch in done for path in batch.reads)),
                      remade=tuple(sorted(item.path for item in data.artifacts if not isinstance(item, Copy))))

@@ -22,6 +22,7 @@ import jinja2
 import jinja2.bccache
 
 from . import recordjson
+from .audit.engine import AuditMemo
 from .diagnostics import from_dict, to_dict
 from .incremental import State
 from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key
@@ -73,6 +74,7 @@ class Memory:
     sources: Seen = field(default_factory=Seen)  # content files by stat: unchanged ones are not read
     templates: jinja2.BytecodeCache = field(default_factory=lambda: _TemplateCache())
     unsure: set[str] = field(default_factory=set)  # pages a failed in-place build may have changed
+    audit: dict[str, AuditMemo] = field(default_factory=dict)  # the record checks' findings, by record
 
 
 class _TemplateCache(jinja2.BytecodeCache):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,6 +97,12 @@ def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[st
     attempted: dict[str, set[str]] = {folder: set() for folder in KINDS}
     for path, rel_in_content, linked in _walk(content, problems, seen, trusted):
         rel = "content/" + rel_in_content
+        # a symlink is looked at every time: its target may change where no watcher looks
+        unchanged = trusted is not None and not linked and rel not in trusted
+        if unchanged and seen is not None and (known := seen.files.get(rel)) is not None:
+            attempted[known[1].folder].add(known[1].slug)  # a record file as it was: its place says what it is
+            records.append(known[1])
+            continue
         top, _, rest = rel_in_content.partition("/")
         if not rest:
             if rel_in_content not in (SITE_FILE, HOLIDAYS_FILE):
@@ -129,11 +136,11 @@ def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[st
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(stem)}{suffix}", "source.slug")
             continue
         attempted[top].add(stem)
-        # a symlink is looked at every time: its target may change where no watcher looks
-        unchanged = trusted is not None and not linked and rel not in trusted
-        source = _read_seen(path, rel, top, stem, problems, seen, unchanged)
+        source = _read_seen(path, rel, top, stem, problems, seen)
         if source is not None:
             records.append(source)
+    if seen is not None:  # files no longer there are forgotten: one that comes back is read again
+        seen.files = {source.path: seen.files[source.path] for source in records if source.path in seen.files}
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
                    tuple(sorted(assets, key=lambda a: a.name)), tuple(problems),
                    {folder: frozenset(slugs) for folder, slugs in attempted.items()}, holidays)
@@ -149,7 +156,7 @@ def _walk(content: Path, problems: list[Diagnostic], seen: Seen | None = None,
     found: list[tuple[str, str, bool]] = []
     if not content.is_dir():
         return found
-    dirty = None if changed is None else _folders_of(changed)
+    dirty = None if changed is None or seen is None else _relisted(changed, content, seen)
     listings: dict[str, _Listing] = {}
 
     def visit(folder: str, prefix: str) -> None:
@@ -191,15 +198,25 @@ def _list(folder: str, content: Path) -> _Listing:
     return listing
 
 
-def _folders_of(changed: frozenset[str]) -> set[str]:
-    """The folders (as prefixes within content/: "", "procedures/") that a change to these paths
-    may have changed the listing of: each path's own folder, and the path itself if a folder."""
+def _relisted(changed: frozenset[str], content: Path, seen: Seen) -> set[str]:
+    """The folders (as prefixes within content/: "", "procedures/") whose listing these changed
+    paths may have changed: a file edited where it was listed as a file changes none; one
+    made, removed or turned into something else changes its folder's, and a folder its own."""
     folders: set[str] = set()
     for path in changed:
-        if path == "content" or path.startswith("content/"):
-            inside = path[len("content/"):].strip("/")
-            parent = posixpath.dirname(inside)
-            folders.add(parent + "/" if parent else "")
+        if path != "content" and not path.startswith("content/"):
+            continue
+        inside = path[len("content/"):].strip("/")
+        parent, name = posixpath.split(inside)
+        prefix = parent + "/" if parent else ""
+        listing = seen.folders.get(prefix)
+        listed = listing is not None and any(entry[1] == name and not entry[2] for entry in listing.files)
+        try:
+            still = stat.S_ISREG(os.lstat(os.path.join(content, inside)).st_mode)
+        except OSError:
+            still = False
+        if not (listed and still):
+            folders.add(prefix)
             if inside:
                 folders.add(inside + "/")
     return folders
@@ -231,12 +248,10 @@ def _read_bytes(path: str, rel: str, problems: list[Diagnostic]) -> bytes | None
 
 
 def _read_seen(path: str, rel: str, folder: str, slug: str, problems: list[Diagnostic],
-               seen: Seen | None, unchanged: bool = False) -> SourceFile | None:
-    """The file as read last time if it is unchanged (known, or by its stat), else read now."""
+               seen: Seen | None) -> SourceFile | None:
+    """The file as read last time if its stat is unchanged, else read now."""
     if seen is None:
         return _read(path, rel, folder, slug, problems)
-    if unchanged and (known := seen.files.get(rel)) is not None:
-        return known[1]
     try:
         stat = os.stat(path)
     except OSError:

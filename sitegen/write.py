@@ -18,7 +18,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -316,8 +316,9 @@ def describe(exc: OSError, output: Path) -> str:
     return f"{problem}（{exc.filename or output}）"
 
 
-def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:
-    """Write the manifest and swap the staging tree in; the tree it replaces is kept as the spare."""
+def finish(staging: Staging, batches: Sequence[Filled], unsure: Iterable[str] = ()) -> WriteResult:
+    """Write the manifest and swap the staging tree in; the tree it replaces is kept as the spare.
+    `unsure` (in place): files a failed build may have written; those the manifest does not name go."""
     manifest: dict[str, str] = {}
     for batch in batches:
         for path in batch.manifest:
@@ -326,7 +327,7 @@ def finish(staging: Staging, batches: Sequence[Filled]) -> WriteResult:
         manifest.update(batch.manifest)
     result = WriteResult(sum(b.written for b in batches), sum(b.unchanged for b in batches))
     if staging.in_place:
-        _remove_gone(staging.root, set(staging.previous) - set(manifest))
+        _remove_gone(staging.root, (set(staging.previous) | set(unsure)) - set(manifest))
         if manifest != staging.previous:
             _write_manifest(staging.root, staging.output, manifest, staging.previous)
         return result

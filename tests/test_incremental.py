@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sitegen.build import BuildOptions, BuildReport, build
 from sitegen.cache import Memory
+from sitegen.diagnostics import Diagnostic
 from sitegen.theme import PACKAGED_THEMES
 from tests.sites import snapshot, write_site
 
@@ -24,10 +25,21 @@ FINANCE = ("name: 财务处\nduties:\n  - 负责机关财务。\nphones:\n  - la
 
 
 def _make(output: Path, *, jobs: int = 1, cache: Path | None = None, memory: Memory | None = None,
-          site: Path) -> BuildReport:
-    """A build; with a Memory, as `sitegen serve` makes it: in place, in its private folder."""
+          site: Path, changed: frozenset[str] | None = None) -> BuildReport:
+    """A build; with a Memory, as `sitegen serve` makes it: in place, in its private folder; with
+    `changed`, as serve makes it after its watcher saw those paths change, the edited pages first."""
+    early = (lambda paths, problems: None) if changed is not None else None
     return build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=jobs, search=False,
-                              cache_dir=cache, memory=memory))
+                              cache_dir=cache, memory=memory, changed=changed, early=early))
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def _watched(before: dict[str, bytes], after: dict[str, bytes]) -> frozenset[str]:
+    """The paths a file watcher reports between two states of the site."""
+    return frozenset(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
 
 def _replace(path: str, old: str, new: str) -> Callable[[Path], None]:
@@ -87,6 +99,9 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "delete notice": _delete("content/notices/duty.md"),
     "rename page": _rename("content/pages/guide.md", "content/pages/guide-2026.md"),
     "site title": _replace("content/site.yaml", "title: 示例厅政务公开", "title: 示例厅信息公开"),
+    "audit finding": _replace("content/procedures/id-card.md", "conditions:\n",
+                              "conditions:\n  - 法律法规规定的其他条件\n"),
+    "audit rule off": _append("content/site.yaml", "audit:\n  rules:\n    procedure.catch-all-condition: off\n"),
     "template": _append(THEME + "templates/notice.html", "{# 备注 #}\n<!-- 模板已修改 -->\n"),
     "string": _replace(THEME + "strings.yaml", "skip_to_content: 跳到主要内容", "skip_to_content: 跳到正文"),
 }
@@ -100,23 +115,28 @@ def _site(root: Path) -> Path:
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5))
+@example(["audit finding", "procedure body", "audit rule off", "rename page"])
 def test_incremental_builds_equal_clean_builds_after_any_edits(tmp_path: Path, names: list[str]) -> None:
     with tempfile.TemporaryDirectory(dir=tmp_path) as work:
         root = Path(work)
-        site, memory = _site(root / "site"), Memory()
+        site, memory, watched = _site(root / "site"), Memory(), Memory()
         assert _make(root / "cached", site=site, cache=root / "cache").ok
         assert _make(root / "memory", site=site, memory=memory).ok
+        assert _make(root / "watched", site=site, memory=watched).ok
         for name in names:
+            before = _files(site)
             EDITS[name](site)
             cached = _make(root / "cached", site=site, cache=root / "cache")
             in_memory = _make(root / "memory", site=site, memory=memory)
+            seen = _make(root / "watched", site=site, memory=watched, changed=_watched(before, _files(site)))
             shutil.rmtree(root / "clean", ignore_errors=True)
             clean = _make(root / "clean", site=site)
-            assert cached.ok == in_memory.ok == clean.ok, (name, clean.diagnostics)
+            assert cached.diagnostics == in_memory.diagnostics == seen.diagnostics == clean.diagnostics, name
             if clean.ok:
                 expected = snapshot(root / "clean")
                 assert snapshot(root / "cached") == expected, name
                 assert snapshot(root / "memory") == expected, name
+                assert snapshot(root / "watched") == expected, name
 
 
 @pytest.fixture
@@ -202,3 +222,57 @@ def test_the_open_data_is_made_again_only_when_what_it_shows_changed(tmp_path: P
     assert "027-87000009" in (output / "data/departments.csv").read_text(encoding="utf-8-sig")
     changed = {path.name for path, now, then in zip(files, stats(), before, strict=True) if now != then}
     assert changed == {"departments.json", "departments.csv"}
+
+
+def test_the_edited_pages_are_written_first(built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    """serve's early pages: once the edited file's pages are written, the build says so (the
+    browser reloads then), before the rest of the build, whose output stays a clean build's."""
+    site, output, memory, _ = built
+    page = output / "procedures/id-card/index.html"
+    told: list[tuple[tuple[str, ...], bool, bool]] = []
+
+    def early(paths: tuple[str, ...], problems: tuple[Diagnostic, ...]) -> None:
+        on_disk = page.read_text(encoding="utf-8")
+        told.append((paths, "补充说明一段" in on_disk, any(d.is_error for d in problems)))
+
+    EDITS["procedure body"](site)
+    report = build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=1, search=False, memory=memory,
+                                changed=frozenset({"content/procedures/id-card.md"}), early=early))
+    assert report.ok
+    assert told == [(("procedures/id-card/index.html",), True, False)]
+    assert not memory.unsure  # marked until the build succeeded
+    assert _make(output.parent / "clean", site=site).ok
+    assert snapshot(output) == snapshot(output.parent / "clean")
+
+
+def test_no_early_pages_from_a_build_that_fails(built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    site, output, memory, _ = built
+    told: list[tuple[str, ...]] = []
+    _replace("content/procedures/id-card.md", "visits: 1", "visits: 一次")(site)
+    report = build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=1, search=False, memory=memory,
+                                changed=frozenset({"content/procedures/id-card.md"}),
+                                early=lambda paths, problems: told.append(paths)))
+    assert not report.ok and told == []
+
+
+def test_early_pages_of_a_build_that_then_fails_are_rendered_again(tmp_path: Path) -> None:
+    """The edited page is written first; then another page fails to render. Once the edit is
+    undone, the page written early must not be taken for the last good build's."""
+    site, memory, output = _site(tmp_path / "site"), Memory(), tmp_path / "out"
+    assert _make(output, site=site, memory=memory).ok
+    original = (site / "content/pages/guide.md").read_text(encoding="utf-8")
+    # the page is renamed: the notice's link to it breaks when the notice is rendered again
+    _append("content/notices/duty.md", "\n[指南](@pages/guide)\n")(site)
+    assert _make(output, site=site, memory=memory).ok
+    (site / "content/pages/guide.md").rename(site / "content/pages/guide-2026.md")
+    renamed = frozenset({"content/pages/guide.md", "content/pages/guide-2026.md"})
+    told: list[tuple[str, ...]] = []
+    failed = build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=1, search=False, memory=memory,
+                                changed=renamed, early=lambda paths, problems: told.append(paths)))
+    assert told == [("guide-2026/index.html",)] and not failed.ok
+    assert "guide-2026/index.html" in memory.unsure
+    (site / "content/pages/guide-2026.md").unlink()
+    (site / "content/pages/guide.md").write_text(original, encoding="utf-8")
+    assert _make(output, site=site, memory=memory, changed=renamed).ok
+    assert _make(tmp_path / "clean", site=site).ok
+    assert snapshot(output) == snapshot(tmp_path / "clean")

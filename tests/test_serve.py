@@ -11,7 +11,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -512,6 +512,40 @@ def test_a_page_that_missed_a_rebuild_reloads_when_it_connects(tmp_path: Path) -
             received = b""
             while b"event: reload" not in received:
                 received += sock.recv(1024)
+
+
+def _reloads(served: Served, edit: Callable[[], None]) -> int:
+    """The reload events an open page gets for one save, counted until a second after the build."""
+    token = re.search(r'data-build="([^"]+)"', served.request("/").text)
+    assert token is not None
+    builds = served.builds()
+    received = b""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(f"GET /__sitegen/events?since={token.group(1)} HTTP/1.0\r\n\r\n".encode())
+        sock.settimeout(0.1)
+        edit()
+        served.wait_for_builds(builds + 1)
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                received += sock.recv(4096)
+            except TimeoutError:
+                continue
+    return received.count(b"event: reload")
+
+
+def test_the_edited_page_reloads_once_and_the_site_once_more_only_if_it_changed(tmp_path: Path) -> None:
+    """The edited file's pages are shown first; a body edit changes nothing else, so the open
+    page reloads once; a title edit changes the lists too, and the open pages reload again."""
+    site = write_site(tmp_path / "site", {})
+    procedure = site / "content/procedures/id-card.md"
+    text = procedure.read_text(encoding="utf-8")
+    with serving(site, tmp_path) as served:
+        assert _reloads(served, lambda: procedure.write_text(text + "\n补充一段。\n", encoding="utf-8")) == 1
+        assert "补充一段" in served.request("/procedures/id-card/").text
+        retitled = text.replace("title: 居民身份证申领", "title: 居民身份证换领")
+        assert _reloads(served, lambda: procedure.write_text(retitled, encoding="utf-8")) == 2
+        assert "居民身份证换领" in served.request("/procedures/").text
 
 
 # --- in a real browser -----------------------------------------------------------------------

@@ -19,18 +19,17 @@ _WEEKDAYS = "一二三四五六日"
 # --- departments ---------------------------------------------------------------------------------
 
 
-def department_duties_phones(site: Site) -> Iterator[Finding]:
-    for department in site.departments:
-        origin = department.origin
-        for index, duty in enumerate(department.duties, start=1):
-            if is_placeholder(duty) or len(plain(duty)) < 4:
-                yield Finding("department.duties-phones", place(origin, f"duties[{index}]", "duties"),
-                              f"{department.name} 的 duties[{index}] {quoted(duty)} 不是职责说明",
-                              "每项写一句完整的职责，如“负责机关日常运转”；没有的项请删去")
-        if all(_is_fax(phone) for phone in department.phones):
-            yield Finding("department.duties-phones", place(origin, "phones"),
-                          f"{department.name} 只公开了传真号码，没有可以拨打的联系电话",
-                          "至少公开一个办公电话，如 `- {label: 办公电话, number: 027-87654321}`")
+def department_duties_phones(department: m.Department) -> Iterator[Finding]:
+    origin = department.origin
+    for index, duty in enumerate(department.duties, start=1):
+        if is_placeholder(duty) or len(plain(duty)) < 4:
+            yield Finding("department.duties-phones", place(origin, f"duties[{index}]", "duties"),
+                          f"{department.name} 的 duties[{index}] {quoted(duty)} 不是职责说明",
+                          "每项写一句完整的职责，如“负责机关日常运转”；没有的项请删去")
+    if all(_is_fax(phone) for phone in department.phones):
+        yield Finding("department.duties-phones", place(origin, "phones"),
+                      f"{department.name} 只公开了传真号码，没有可以拨打的联系电话",
+                      "至少公开一个办公电话，如 `- {label: 办公电话, number: 027-87654321}`")
 
 
 def _is_fax(phone: m.LabelledPhone) -> bool:
@@ -48,63 +47,58 @@ _NATURAL_DAYS = re.compile(r"([0-9]+)\s*(?:个)?(?:自然日|日|天)")
 _WORKING_DAYS = re.compile(r"([0-9]+)\s*(?:个)?工作日")
 
 
-def procedure_basis(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        for index, basis in enumerate(procedure.basis, start=1):
-            if is_placeholder(basis) or _CITATION.search(basis) is None:
-                yield Finding("procedure.basis", place(procedure.origin, f"basis[{index}]", "basis"),
-                              f"{procedure.title} 的办理依据 {quoted(basis)} 没有写明具体的法律法规或文件",
-                              "写出依据的名称和条款，如《中华人民共和国行政许可法》第三十条")
+def procedure_basis(procedure: m.Procedure) -> Iterator[Finding]:
+    for index, basis in enumerate(procedure.basis, start=1):
+        if is_placeholder(basis) or _CITATION.search(basis) is None:
+            yield Finding("procedure.basis", place(procedure.origin, f"basis[{index}]", "basis"),
+                          f"{procedure.title} 的办理依据 {quoted(basis)} 没有写明具体的法律法规或文件",
+                          "写出依据的名称和条款，如《中华人民共和国行政许可法》第三十条")
 
 
-def procedure_catch_all_condition(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        for index, condition in enumerate(procedure.conditions, start=1):
-            if _CATCH_ALL_CONDITION.search(condition) or is_placeholder(condition):
-                yield Finding("procedure.catch-all-condition",
-                              place(procedure.origin, f"conditions[{index}]", "conditions"),
-                              f"{procedure.title} 的办理条件 {quoted(condition)} 是兜底条款，申请人无法据此判断",
-                              "把“其他条件”实际指的条件逐条写出，写不出的删去")
+def procedure_catch_all_condition(procedure: m.Procedure) -> Iterator[Finding]:
+    for index, condition in enumerate(procedure.conditions, start=1):
+        if _CATCH_ALL_CONDITION.search(condition) or is_placeholder(condition):
+            yield Finding("procedure.catch-all-condition",
+                          place(procedure.origin, f"conditions[{index}]", "conditions"),
+                          f"{procedure.title} 的办理条件 {quoted(condition)} 是兜底条款，申请人无法据此判断",
+                          "把“其他条件”实际指的条件逐条写出，写不出的删去")
 
 
-def procedure_catch_all_material(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        for index, material in enumerate(procedure.materials, start=1):
-            if _CATCH_ALL_MATERIAL.search(material.name) or is_placeholder(material.name):
-                yield Finding("procedure.catch-all-material",
-                              place(procedure.origin, f"materials[{index}]", "materials"),
-                              f"{procedure.title} 的申请材料 {quoted(material.name)} 是兜底条款，申请人无法据此准备",
-                              "列出每一种材料的名称；“其他材料”须一次性告知，不能留到受理时再提")
+def procedure_catch_all_material(procedure: m.Procedure) -> Iterator[Finding]:
+    for index, material in enumerate(procedure.materials, start=1):
+        if _CATCH_ALL_MATERIAL.search(material.name) or is_placeholder(material.name):
+            yield Finding("procedure.catch-all-material",
+                          place(procedure.origin, f"materials[{index}]", "materials"),
+                          f"{procedure.title} 的申请材料 {quoted(material.name)} 是兜底条款，申请人无法据此准备",
+                          "列出每一种材料的名称；“其他材料”须一次性告知，不能留到受理时再提")
 
 
-def procedure_materials(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        for index, material in enumerate(procedure.materials, start=1):
-            if "复印件" in material.form and material.copies == 0:
-                yield Finding("procedure.materials", place(procedure.origin, f"materials[{index}]", "materials"),
-                              f"{procedure.title} 的申请材料 {quoted(material.name)} 要求{material.form}，份数却是 0",
-                              "写明复印件的份数，如 `copies: 1`；只需出示原件核验的，form 写“原件”、copies 写 0")
+def procedure_materials(procedure: m.Procedure) -> Iterator[Finding]:
+    for index, material in enumerate(procedure.materials, start=1):
+        if "复印件" in material.form and material.copies == 0:
+            yield Finding("procedure.materials", place(procedure.origin, f"materials[{index}]", "materials"),
+                          f"{procedure.title} 的申请材料 {quoted(material.name)} 要求{material.form}，份数却是 0",
+                          "写明复印件的份数，如 `copies: 1`；只需出示原件核验的，form 写“原件”、copies 写 0")
 
 
-def procedure_time_limit(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        limits = procedure.time_limit
-        where = place(procedure.origin, "time_limit.promised", "time_limit")
-        promised, statutory = _days(limits.promised), _days(limits.statutory)
-        if promised is None:
-            yield Finding("procedure.time-limit", where,
-                          f"{procedure.title} 的承诺时限 {quoted(str(limits.promised))} 不是明确的期限",
-                          "承诺时限写工作日数，如 `promised: 10`；当场办结写 0")
-            continue
-        if statutory is None:
-            continue
-        (promised_days, promised_working), (statutory_days, statutory_working) = promised, statutory
-        # Days of the same kind compare directly, and M working days last at least M calendar days;
-        # only calendar days promised against working days allowed cannot be judged without a date.
-        if promised_days > statutory_days and (promised_working or not statutory_working):
-            yield Finding("procedure.time-limit", where,
-                          f"{procedure.title} 的承诺时限 {limits.promised} 长于法定时限 {limits.statutory}",
-                          "承诺时限不能超过法定时限")
+def procedure_time_limit(procedure: m.Procedure) -> Iterator[Finding]:
+    limits = procedure.time_limit
+    where = place(procedure.origin, "time_limit.promised", "time_limit")
+    promised, statutory = _days(limits.promised), _days(limits.statutory)
+    if promised is None:
+        yield Finding("procedure.time-limit", where,
+                      f"{procedure.title} 的承诺时限 {quoted(str(limits.promised))} 不是明确的期限",
+                      "承诺时限写工作日数，如 `promised: 10`；当场办结写 0")
+        return
+    if statutory is None:
+        return
+    (promised_days, promised_working), (statutory_days, statutory_working) = promised, statutory
+    # Days of the same kind compare directly, and M working days last at least M calendar days;
+    # only calendar days promised against working days allowed cannot be judged without a date.
+    if promised_days > statutory_days and (promised_working or not statutory_working):
+        yield Finding("procedure.time-limit", where,
+                      f"{procedure.title} 的承诺时限 {limits.promised} 长于法定时限 {limits.statutory}",
+                      "承诺时限不能超过法定时限")
 
 
 def _days(limit: m.TimeLimit) -> tuple[int, bool] | None:
@@ -121,14 +115,13 @@ def _days(limit: m.TimeLimit) -> tuple[int, bool] | None:
     return None
 
 
-def procedure_fee(site: Site) -> Iterator[Finding]:
-    for procedure in site.procedures:
-        fee = procedure.fee
-        if is_placeholder(fee) or plain(fee) in ("否", "不") or (
-                _VAGUE_FEE.fullmatch(plain(fee)) and not re.search(r"[0-9]", fee)):
-            yield Finding("procedure.fee", place(procedure.origin, "fee"),
-                          f"{procedure.title} 的收费写的是 {quoted(fee)}，公众无法判断是否收费、收多少",
-                          "不收费的写“不收费”；收费的写明收费项目、标准和依据")
+def procedure_fee(procedure: m.Procedure) -> Iterator[Finding]:
+    fee = procedure.fee
+    if is_placeholder(fee) or plain(fee) in ("否", "不") or (
+            _VAGUE_FEE.fullmatch(plain(fee)) and not re.search(r"[0-9]", fee)):
+        yield Finding("procedure.fee", place(procedure.origin, "fee"),
+                      f"{procedure.title} 的收费写的是 {quoted(fee)}，公众无法判断是否收费、收多少",
+                      "不收费的写“不收费”；收费的写明收费项目、标准和依据")
 
 
 # --- halls and windows ---------------------------------------------------------------------------
@@ -137,21 +130,20 @@ def procedure_fee(site: Site) -> Iterator[Finding]:
 WORKING_HOURS = ((9 * 60, 12 * 60), (14 * 60, 17 * 60))
 
 
-def hall_working_hours(site: Site) -> Iterator[Finding]:
-    for hall in site.halls:
-        gaps = uncovered(hall.hours)
-        if gaps:
-            yield Finding("hall.working-hours", place(hall.origin, "hours"),
-                          f"{hall.name} 的开放时间没有覆盖正常工作时间：{gaps}未开放",
-                          "正常工作时间内大厅和窗口一律对外开放：周一至周五至少 9:00-12:00、14:00-17:00")
-    for procedure in site.procedures:
-        if procedure.hours is None:
-            continue
-        gaps = uncovered(procedure.hours)
-        if gaps:
-            yield Finding("hall.working-hours", place(procedure.origin, "hours"),
-                          f"{procedure.title} 的办理时间没有覆盖正常工作时间：{gaps}不能办理",
-                          "正常工作时间内窗口一律对外开放：周一至周五至少 9:00-12:00、14:00-17:00")
+def hall_working_hours(hall: m.Hall) -> Iterator[Finding]:
+    gaps = uncovered(hall.hours)
+    if gaps:
+        yield Finding("hall.working-hours", place(hall.origin, "hours"),
+                      f"{hall.name} 的开放时间没有覆盖正常工作时间：{gaps}未开放",
+                      "正常工作时间内大厅和窗口一律对外开放：周一至周五至少 9:00-12:00、14:00-17:00")
+
+
+def procedure_working_hours(procedure: m.Procedure) -> Iterator[Finding]:
+    gaps = uncovered(procedure.hours) if procedure.hours is not None else ""
+    if gaps:
+        yield Finding("hall.working-hours", place(procedure.origin, "hours"),
+                      f"{procedure.title} 的办理时间没有覆盖正常工作时间：{gaps}不能办理",
+                      "正常工作时间内窗口一律对外开放：周一至周五至少 9:00-12:00、14:00-17:00")
 
 
 def uncovered(hours: Hours) -> str:
