@@ -90,7 +90,8 @@ def main() -> int:
           f" (min {min(totals) * 1000:.0f} ms, max {max(totals) * 1000:.0f} ms)")
     print(f"save -> reload event, median: {statistics.median(e for _, e, _ in results) * 1000:.0f} ms;"
           f" rebuild as reported by serve, median: {statistics.median(r for _, _, r in results) * 1000:.0f} ms"
-          " (the rest is the 150 ms quiet period, the watcher and the page fetch)")
+          " (the page reloads once the edited page is written, before the rest of the rebuild; add"
+          " serve's quiet period after a save, the watcher and the page fetch)")
     print("command: " + shlex.join(["python3", *sys.argv]))
     print("serve:   " + shlex.join(["python3", "-m", "sitegen", "serve", "COPY_OF_SITE", "--port", "PORT"]))
     return 0
