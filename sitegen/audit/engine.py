@@ -87,7 +87,7 @@ def audit(
     `memo`: the record checks' findings of the last audit, by Site list (serve keeps it)."""
     settings = settings or AuditSettings()
     found: list[Diagnostic] = []
-    for finding in _findings(site, settings, holidays, memo if memo is not None else {}):
+    for finding in _findings(site, settings, holidays, memo):
         diagnostic = _diagnostic(finding, settings)
         if diagnostic is not None:
             found.append(diagnostic)
@@ -95,13 +95,16 @@ def audit(
 
 
 def _findings(site: Site, settings: AuditSettings, holidays: Holidays,
-              memo: dict[str, AuditMemo]) -> Iterator[Finding]:
+              memo: dict[str, AuditMemo] | None) -> Iterator[Finding]:
     kinds: dict[str, list[_RecordCheck]] = {}
     for kind, rule_id, record_check in RECORD_CHECKS:
         if settings.severity_of(RULES_BY_ID[rule_id]) is not None:
             kinds.setdefault(kind, []).append(record_check)
     for kind, checks in kinds.items():
-        yield from memo.setdefault(kind, AuditMemo()).findings(getattr(site, kind), tuple(checks))
+        if memo is None:  # a single build: nothing to keep
+            yield from (finding for record in getattr(site, kind) for check in checks for finding in check(record))
+        else:
+            yield from memo.setdefault(kind, AuditMemo()).findings(getattr(site, kind), tuple(checks))
     for rule_ids, check in CHECKS:
         if any(settings.severity_of(RULES_BY_ID[rule_id]) is not None for rule_id in rule_ids):
             yield from check(site, settings, holidays)
