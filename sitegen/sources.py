@@ -253,10 +253,10 @@ def _read_seen(path: str, rel: str, folder: str, slug: str, problems: list[Diagn
     if seen is None:
         return _read(path, rel, folder, slug, problems)
     try:
-        stat = os.stat(path)
+        info = os.stat(path)
     except OSError:
         return _read(path, rel, folder, slug, problems)  # reports the problem
-    key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    key = (info.st_mtime_ns, info.st_size, info.st_ino)
     known = seen.files.get(rel)
     if known is not None and known[0] == key:
         return known[1]
