@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,11 +36,12 @@ class Body:
     headings: tuple[Heading, ...]
 
 
-class _Environment(jinja2.Environment):
-    """Notes, for the page being rendered, the templates it uses and the theme strings and open
-    data files it reads (records and the Site note their own reads: see deps.py)."""
+DATA_FILES = "data_files"  # the name under which pages that list the open data files depend on them
 
-    strings: dict[str, str]  # the theme's strings, set by make_environment
+
+class _Environment(jinja2.Environment):
+    """Notes, for the page being rendered, the templates it uses (records and the Site note their
+    own reads, the theme strings and the open data list theirs: see deps.py and below)."""
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
         recorder = deps.current()
@@ -47,25 +49,52 @@ class _Environment(jinja2.Environment):
             recorder.page.templates.add(name)
         return super().get_template(name, parent, globals)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        self._note(obj, attribute)
-        return super().getattr(obj, attribute)
 
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        self._note(obj, argument)
-        return super().getitem(obj, argument)
+class _Strings:
+    """The theme's strings as templates read them (`t.skip_to_content`, `t["day_" ~ n]`),
+    noting each key read for the page being rendered. Only these reads pay for the noting:
+    an override of the environment's getattr would tax every attribute read of every page."""
 
-    def _note(self, obj: Any, key: Any) -> None:
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._values = values
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):  # hasattr(t, "__html__") and friends: not a string's name
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key: str) -> str:
         recorder = deps.current()
-        if recorder is None:
-            return
-        if obj is self.strings:
+        if recorder is not None:
             recorder.page.strings.add(str(key))
-        elif isinstance(obj, DataFile):
-            recorder.page.site.add(DATA_FILES)
+        return self._values[key]
 
 
-DATA_FILES = "data_files"  # the name under which pages that list the open data files depend on them
+class _DataFiles(tuple[DataFile, ...]):
+    """The open data files listed on /data/: a page that looks at the list depends on it."""
+
+    def __iter__(self) -> Iterator[DataFile]:
+        _note_data_files()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        _note_data_files()
+        return super().__len__()
+
+    def __getitem__(self, index: Any) -> Any:
+        _note_data_files()
+        return super().__getitem__(index)
+
+
+def _note_data_files() -> None:
+    recorder = deps.current()
+    if recorder is not None:
+        recorder.page.site.add(DATA_FILES)
 
 
 def make_environment(
@@ -82,7 +111,6 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.strings = theme.strings
     static = {f.name: "assets/" + f.fingerprinted for f in theme.static}
 
     # Links depend on the page they are on (see Urls): these read it from the template context.
@@ -112,7 +140,7 @@ def make_environment(
     env.globals.update(
         site=site,
         config=site.config,
-        t=theme.strings,
+        t=_Strings(theme.strings),
         build_date=site.build_date,
         url=url,
         url_of=url_of,
@@ -121,7 +149,7 @@ def make_environment(
         jsonld=structured_data,
         site_jsonld=lambda: Markup(script_tag(site_jsonld(site, urls))),
         qr=qr,
-        data_files=data_files,
+        data_files=_DataFiles(data_files),
         commitments=functools.partial(commitments, site),  # commitments(leader[, year]): 22号 targets
     )
     env.filters.update(cn_date=cn_date, weekday=weekday, iso=_iso)

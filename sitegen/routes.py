@@ -50,6 +50,21 @@ class Route:
         return self.path != NOT_FOUND
 
 
+def relpath(path: str, start: str) -> str:
+    """posixpath.relpath for site paths ("procedures/a/" from "notices/b/" -> "../../procedures/a"),
+    without its trip through the working directory: every link of every page comes here."""
+    to = [part for part in path.split("/") if part and part != "."]
+    here = [part for part in start.split("/") if part and part != "."]
+    if ".." in to or ".." in here:
+        return posixpath.relpath(path or ".", start.rstrip("/") or ".")
+    common = 0
+    for a, b in zip(to, here, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + to[common:]) or "."
+
+
 @dataclass(frozen=True, slots=True)
 class Urls:
     """Builds every internal URL.
@@ -73,7 +88,7 @@ class Urls:
         if page == NOT_FOUND:
             return self.base_path + path
         here = page if page.endswith("/") or page == "" else posixpath.dirname(page) + "/"
-        relative = posixpath.relpath(path or ".", here.rstrip("/") or ".")
+        relative = relpath(path, here)
         if relative == ".":
             return "./"
         if ":" in relative.split("/", 1)[0]:
