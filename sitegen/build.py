@@ -116,7 +116,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         return last.report(tuple(timer.timings))
     with timer("validate"):  # files whose bytes the cache has seen are not parsed again
         known = store.validated(file_key(s.path, s.digest) for s in sources.records)
-        records = validate(sources, options.base_url, known)
+        records = validate(sources, options.base_url, known, options.jobs or default_jobs())
     with timer("link"):
         linked = link(records, build_date)
     collector.loaded()
@@ -171,7 +171,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         with timer("render+write"):
             templates = options.memory.templates if options.memory else None
             job = Job(site, plan, theme, staging, todo, options.extra_head, bodies, data.files, templates)
-            done = render_site(job, jobs)
+            # the files' records go into the cache while the pages render: they hold whatever comes next
+            done = render_site(job, jobs, meanwhile=lambda: store.save_validated(records.files, records.encoded))
             carried = staging.fill(kept)  # before the search index, which reads every page
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = len(plan.routes)
@@ -193,7 +194,6 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
         if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
             store.keep_bodies(_body_keys(plan.routes))
-        store.save_validated(records.files)
         published = manifest_digest(options.output) if store.enabled and report.ok else None
         if published is not None:
             store.save_last_build(options.output, LastBuild(inputs, published, _summary(report), stats))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,12 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
-from . import recordjson
 from .audit.engine import AuditMemo
-from .diagnostics import from_dict, to_dict
 from .incremental import State
 from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key
 from .markdown import Heading, LinkResolver
 from .sources import Seen
-from .validate import Validated
+from .validate import Encoded, Validated
 
 _BATCH = 500  # keys per SQL statement (SQLite allows 32,766 parameters)
 
@@ -177,15 +175,15 @@ class Store:
         found = {}
         try:
             for key, records, problems in self._select("SELECT key, records, problems FROM records", keys):
-                problems_of = tuple(from_dict(item) for item in json.loads(problems))
-                found[key] = Validated(recordjson.loads(records), problems_of)
+                found[key] = Validated.decode((records, problems))
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"
             return {}
         return found
 
-    def save_validated(self, files: dict[str, Validated]) -> None:
-        """Add these files' records, and forget every other file's."""
+    def save_validated(self, files: dict[str, Validated], encoded: Mapping[str, Encoded] | None = None) -> None:
+        """Add these files' records, and forget every other file's. `encoded`: some of them as
+        Validated.encode() gives them, made already."""
         if self.memory is not None:
             self.memory.validated.update(files)
             _prune(self.memory.validated, set(files))
@@ -193,9 +191,9 @@ class Store:
         stored = self._keys("records")
         if stored is None:
             return
+        encoded = encoded or {}
         self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
-            (key, recordjson.dumps(v.records), json.dumps([to_dict(d) for d in v.diagnostics], ensure_ascii=False))
-            for key, v in files.items() if key not in stored])
+            (key, *(encoded.get(key) or v.encode())) for key, v in files.items() if key not in stored])
         self._write("DELETE FROM records WHERE key = ?", [(key,) for key in stored - set(files)])
 
     def _keys(self, table: str) -> set[str] | None:

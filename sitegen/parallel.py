@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import jinja2
@@ -59,19 +59,27 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def render_site(job: Job, jobs: int) -> list[Done]:
+def render_site(job: Job, jobs: int, meanwhile: Callable[[], None] | None = None) -> list[Done]:
     """Render the job's routes (and write them when staging), in order, noting what each read.
+    `meanwhile` runs in this process while worker processes render (or after, without them).
 
     Workers get ranges of positions in `job.routes`, never the routes themselves: a pickled
     route would carry a copy of its record, whose reads deps.py could not tell apart."""
     chunks = [range(i, min(i + CHUNK, len(job.routes))) for i in range(0, len(job.routes), CHUNK)]
-    with tracking(job.site):
-        if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        with tracking(job.site):
             worker = _Worker(job)
-            return [worker.run(chunk) for chunk in chunks]
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(chunks)), initializer=_start, initargs=(job,)) as pool:
-            return pool.map(_run, chunks, chunksize=1)
+            done = [worker.run(chunk) for chunk in chunks]
+        if meanwhile is not None:
+            meanwhile()
+        return done
+    with tracking(job.site):  # the workers fork with reads tracked; here nothing is rendered
+        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(chunks)), initializer=_start, initargs=(job,))
+    with pool:
+        rendering = pool.map_async(_run, chunks, chunksize=1)
+        if meanwhile is not None:
+            meanwhile()
+        return rendering.get()
 
 
 class _Worker:

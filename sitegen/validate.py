@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+import multiprocessing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import models as m
-from .diagnostics import Diagnostic, Reporter
+from . import recordjson
+from .diagnostics import Diagnostic, Reporter, from_dict, to_dict
 from .fields import parse_mapping
 from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_id, site_config
 from .sources import SourceFile, Sources
@@ -21,6 +24,26 @@ class Validated:
 
     records: tuple[Any, ...]
     diagnostics: tuple[Diagnostic, ...]
+
+    def encode(self) -> Encoded:
+        return (recordjson.dumps(self.records),
+                json.dumps([to_dict(d) for d in self.diagnostics], ensure_ascii=False))
+
+    @staticmethod
+    def decode(encoded: Encoded) -> Validated:
+        """Raises ValueError, KeyError or TypeError on anything but what encode gave."""
+        records, problems = encoded
+        return Validated(recordjson.loads(records), tuple(from_dict(item) for item in json.loads(problems)))
+
+
+# A file's records and problems as JSON (records, problems): a row of the build cache, and what
+# a validating worker process hands back.
+Encoded = tuple[str, str]
+# Files to validate before it pays to fork worker processes for them (a cold build's many).
+PARALLEL_FROM = 512
+# What validating a file and encoding its records costs a worker, against validating it alone:
+# this process takes the larger share, as it neither encodes its own nor waits to.
+_WORKER_COST = 1.25
 
 
 def file_key(path: str, digest: str) -> str:
@@ -46,10 +69,15 @@ class Records:
     attempted: dict[str, frozenset[str]]
     holidays: Holidays = NO_HOLIDAYS  # content/holidays.yaml; weekends only when the site has none
     files: dict[str, Validated] = field(default_factory=dict)  # file_key -> its records and problems
+    # file_key -> Validated.encode() of the files that worker processes validated (the cache keeps it)
+    encoded: dict[str, Encoded] = field(default_factory=dict)
 
 
-def validate(sources: Sources, base_url: str | None = None, known: Mapping[str, Validated] | None = None) -> Records:
-    """Every source file's records; a file in `known` (by file_key) is taken from there."""
+def validate(
+    sources: Sources, base_url: str | None = None, known: Mapping[str, Validated] | None = None, jobs: int = 1,
+) -> Records:
+    """Every source file's records; a file in `known` (by file_key) is taken from there. The
+    others are validated on `jobs` processes when there are many (a cold build)."""
     diagnostics: list[Diagnostic] = list(sources.diagnostics)
     config = None
     if sources.site is not None:
@@ -66,14 +94,18 @@ def validate(sources: Sources, base_url: str | None = None, known: Mapping[str, 
         holidays = parse_holidays(parse_yaml(sources.holidays.text, report), report) or NO_HOLIDAYS
         diagnostics.extend(report.diagnostics)
 
+    known = known or {}
+    missing = [source for source in sources.records if file_key(source.path, source.digest) not in known]
+    encoded: dict[str, Encoded] = {}
+    if jobs > 1 and len(missing) >= PARALLEL_FROM:
+        known, encoded = _validate_shared(missing, jobs, known)
     by_folder: dict[str, list[Any]] = {folder: [] for folder in KINDS}
     files: dict[str, Validated] = {}
     for source in sources.records:
         key = file_key(source.path, source.digest)
-        result = known.get(key) if known is not None else None
+        result = known.get(key)
         if result is None:
-            report = Reporter(source.path, source.text)
-            result = Validated(tuple(_records_of(source, KINDS[source.folder], report)), tuple(report.diagnostics))
+            result = Validated.decode(encoded[key]) if key in encoded else _validate_file(source)
         files[key] = result
         by_folder[source.folder].extend(result.records)
         diagnostics.extend(result.diagnostics)
@@ -93,7 +125,49 @@ def validate(sources: Sources, base_url: str | None = None, known: Mapping[str, 
         diagnostics=tuple(diagnostics),
         attempted=sources.attempted,
         files=files,
+        encoded=encoded,
     )
+
+
+def _validate_file(source: SourceFile) -> Validated:
+    report = Reporter(source.path, source.text)
+    return Validated(tuple(_records_of(source, KINDS[source.folder], report)), tuple(report.diagnostics))
+
+
+def _validate_shared(
+    sources: Sequence[SourceFile], jobs: int, known: Mapping[str, Validated],
+) -> tuple[dict[str, Validated], dict[str, Encoded]]:
+    """`known` with this process's share of the sources validated, and the other shares' results
+    as forked worker processes (which inherit the sources) hand them back: as JSON, to decode."""
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        return dict(known), {}
+    # This process takes _WORKER_COST times a worker's share, every so many files: the kinds,
+    # which differ in cost, are listed folder by folder.
+    own_share = _WORKER_COST / (_WORKER_COST + jobs - 1)
+    own = [i for i in range(len(sources)) if int((i + 1) * own_share) != int(i * own_share)]
+    theirs = sorted(set(range(len(sources))) - set(own))
+    # One task per worker, handed out at once: while this process validates, the pool's threads
+    # here get the interpreter only now and then, and workers would wait for further tasks.
+    chunks = [theirs[k :: jobs - 1] for k in range(jobs - 1)]
+    with multiprocessing.get_context("fork").Pool(jobs - 1, initializer=_adopt, initargs=(sources,)) as pool:
+        elsewhere = pool.map_async(_validate_chunk, chunks, chunksize=1)
+        here = dict(known)
+        for i in own:
+            here[file_key(sources[i].path, sources[i].digest)] = _validate_file(sources[i])
+        return here, {key: encoded for chunk in elsewhere.get() for key, encoded in chunk}
+
+
+_sources: Sequence[SourceFile] = ()  # a worker's, set when the pool forks it
+
+
+def _adopt(sources: Sequence[SourceFile]) -> None:
+    global _sources
+    _sources = sources
+
+
+def _validate_chunk(positions: list[int]) -> list[tuple[str, Encoded]]:
+    return [(file_key(source.path, source.digest), _validate_file(source).encode())
+            for source in (_sources[i] for i in positions)]
 
 
 def _site_values(node: Node | None, report: Reporter) -> dict[str, Any] | None:
