@@ -165,9 +165,9 @@ def _adopt(sources: Sequence[SourceFile]) -> None:
     _sources = sources
 
 
-def _validate_chunk(positions: list[int]) -> list[tuple[str, Encoded]]:
+def _validate_chunk(indexes: list[int]) -> list[tuple[str, Encoded]]:
     return [(file_key(source.path, source.digest), _validate_file(source).encode())
-            for source in (_sources[i] for i in positions)]
+            for source in (_sources[i] for i in indexes)]
 
 
 def _site_values(node: Node | None, report: Reporter) -> dict[str, Any] | None:
