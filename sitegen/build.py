@@ -26,11 +26,11 @@ from .diagnostics import (
     to_dict,
 )
 from .graph import Site, link
+from .incremental import CALENDARS, OPEN_DATA
 from .lastbuild import SCHEMA, LastBuild, indexer, snapshot
 from .options import BuildOptions, BuildReport, resolve_build_date
 from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
-from .outputs.ics import calendars
 from .outputs.opendata import open_data
 from .outputs.search import SearchError, index_pages
 from .outputs.sitemap import robots, sitemap
@@ -155,10 +155,11 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
             with timer("changes"):  # what changed since the last build into this output
                 since = rebuild.since(store, staging, _page_inputs(options, build_date, theme, sources),
                                       _digests(sources), site, theme, plan, records)
-        with timer("outputs"):  # everything but the pages; the open data only when what it read changed
+        with timer("outputs"):  # everything but the pages; open data and calendars when what they read changed
             data, data_reads = rebuild.data_files(since, site, plan.urls)
+            calendars, calendar_reads = rebuild.calendar_files(since, site, plan.urls)
             outputs: list[Output] = [
-                sitemap(plan), robots(plan), feed(site, plan.urls), *calendars(site, plan.urls),
+                sitemap(plan), robots(plan), feed(site, plan.urls), *calendars,
                 *data.artifacts, *theme_assets(theme), *content_files(site),
             ]
         todo: Sequence[Route] = plan.routes
@@ -189,7 +190,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
                             options.memory.unsure if options.memory else ())
     report = replace(_report(problems, options, timer, pages, result.written, result.unchanged),
                      rendered=tuple(sorted(path for batch in done for path in batch.reads)),
-                     remade=tuple(sorted(item.path for item in data.artifacts if not isinstance(item, Copy))))
+                     remade=tuple(sorted(item.path for item in (*data.artifacts, *calendars)
+                                         if not isinstance(item, Copy))))
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
         if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
@@ -198,7 +200,8 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         if published is not None:
             store.save_last_build(options.output, LastBuild(inputs, published, _summary(report), stats))
             if since is not None:
-                rebuild.remember(store, options.output, published, since, done, data, data_reads)
+                rebuild.remember(store, options.output, published, since, done, data,
+                                 {OPEN_DATA: data_reads, CALENDARS: calendar_reads})
         if options.memory is not None and report.ok:
             options.memory.unsure.clear()
     return replace(report, timings=tuple(timer.timings))  # with the cache's time too

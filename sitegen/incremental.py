@@ -28,6 +28,8 @@ _UNTRACKED_SITE = frozenset({"by_slug"})
 # The open data files are tracked like a page under this name: made again only when what they
 # read changed (encoding 10,000 procedures as JSON and CSV takes half a second).
 OPEN_DATA = "@open-data"
+# The reception calendars likewise (icalendar alone takes 50 ms to import).
+CALENDARS = "@calendars"
 
 
 Pooled = list[Any]  # a page's reads as PageReads.to_json gives them: names by position in a pool
@@ -54,7 +56,7 @@ class State:
     templates: dict[str, str]  # template name -> digest
     strings: dict[str, str]  # theme string key -> value
     pool: list[list[str]]  # the name lists pages refer to by position
-    pages: dict[str, PageState]  # route output path (or OPEN_DATA) -> state
+    pages: dict[str, PageState]  # route output path (or OPEN_DATA, CALENDARS) -> state
     data_files: list[dict[str, Any]]  # the open data files as the /data/ page lists them (DataFile.to_json)
 
     def to_json(self) -> dict[str, Any]:
@@ -85,7 +87,8 @@ class State:
 def remember(previous: State | None, current: Now, manifest: str, rendered: Mapping[str, PageReads],
              data_files: list[dict[str, Any]]) -> State:
     """The state after a build: the pages it rendered with what they read now, and the pages it
-    kept with what they read when they were rendered. The open data is one of them (OPEN_DATA)."""
+    kept with what they read when they were rendered. The open data and the calendars are two
+    of them (OPEN_DATA, CALENDARS)."""
     full = previous is None or all(path in rendered for path in current.routes)
     pool = Pool([] if full or previous is None else previous.pool)
     pages: dict[str, PageState] = {}
@@ -108,7 +111,7 @@ class Now:
     site: dict[str, str]
     templates: dict[str, str]
     strings: dict[str, str]
-    routes: dict[str, str]  # output path (or OPEN_DATA) -> route signature
+    routes: dict[str, str]  # output path (or OPEN_DATA, CALENDARS) -> route signature
 
     def seeing(self, name: str, value: Any) -> Now:
         """The same, with a value templates see beside the site (the open data file list)."""
@@ -119,6 +122,7 @@ def now(inputs: str, files: Mapping[str, str], site: Site, theme: Theme, plan: P
     signatures = {name: signature(getattr(site, name)) for name in _site_fields(site)}
     routes = {route.output: route_signature(route) for route in plan.routes}
     routes[OPEN_DATA] = "open data"
+    routes[CALENDARS] = "calendars"
     return Now(
         inputs=inputs,
         files=dict(files),

@@ -55,7 +55,7 @@ class BuildReport:
     unchanged: int = 0
     timings: tuple[tuple[str, float], ...] = ()
     rendered: tuple[str, ...] = ()  # output paths of the pages rendered (the others were kept)
-    remade: tuple[str, ...] = ()  # output paths of the open data files made again (or kept, when not listed)
+    remade: tuple[str, ...] = ()  # output paths of the open data files and calendars made again (the others were kept)
 
     @property
     def ok(self) -> bool:

@@ -1,23 +1,24 @@
-"""What a build with a cache keeps from the last build into the same output: the pages, and the
-open data files, that read nothing that changed since (incremental.py decides). Kept files are
-taken from the published tree as they are, so their bytes and mtimes stay."""
+"""What a build with a cache keeps from the last build into the same output: the pages, the open
+data files and the reception calendars that read nothing that changed since (incremental.py
+decides). Kept files are taken from the published tree as they are, so their bytes and mtimes
+stay."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import incremental
-from .artifacts import Copy
+from .artifacts import Copy, Output
 from .cache import Store
 from .deps import PageReads, tracking
 from .graph import Site
 from .outputs.opendata import DataFile, OpenData, open_data
 from .parallel import Done
-from .routes import Plan, Route, Urls
+from .routes import Plan, Route, Urls, calendar_paths
 from .theme import Theme
 from .validate import Records, file_key
 from .write import Staging, manifest_digest
@@ -65,15 +66,35 @@ def since(store: Store, staging: Staging, inputs: str, files: Mapping[str, str],
 def data_files(since: Since | None, site: Site, urls: Urls) -> tuple[OpenData, PageReads | None]:
     """The open data: the published files when nothing they read changed, else made again — with
     what they read noted, when there is a cache to keep it in (None: kept, or nowhere to keep it)."""
-    if since is None:
-        return open_data(site, urls), None
-    kept = _kept_data(since)
+    kept = _kept_data(since) if since is not None else None
     if kept is not None:
         return kept, None
+    return _made(since, site, lambda: open_data(site, urls))
+
+
+def calendar_files(since: Since | None, site: Site, urls: Urls) -> tuple[Sequence[Output], PageReads | None]:
+    """The reception calendars, as data_files gives the open data: kept on a body edit."""
+    if since is not None and since.previous is not None and not since.stale([incremental.CALENDARS]):
+        kept = _kept(since, calendar_paths(site))
+        if kept is not None:
+            return kept, None
+    # imported when the calendars are made: icalendar takes 50 ms to import
+    from .outputs.ics import calendars
+
+    return _made(since, site, lambda: calendars(site, urls))
+
+
+_T = TypeVar("_T")
+
+
+def _made(since: Since | None, site: Site, make: Callable[[], _T]) -> tuple[_T, PageReads | None]:
+    """What `make` makes, with what it read noted when there is a cache to keep that in."""
+    if since is None:
+        return make(), None
     with tracking(site) as recorder:
         recorder.start()
-        data = open_data(site, urls)
-        return data, recorder.finish()
+        made = make()
+        return made, recorder.finish()
 
 
 def _kept_data(since: Since) -> OpenData | None:
@@ -83,10 +104,19 @@ def _kept_data(since: Since) -> OpenData | None:
         files = tuple(DataFile.from_json(item) for item in since.previous.data_files)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    copies = [since.kept(file.path) for file in files]
-    if any(copy is None for copy in copies):
-        return None
-    return OpenData(tuple(copy for copy in copies if copy is not None), files)
+    copies = _kept(since, (file.path for file in files))
+    return None if copies is None else OpenData(tuple(copies), files)
+
+
+def _kept(since: Since, paths: Iterable[str]) -> list[Copy] | None:
+    """The published files at these paths, or None if the last build did not publish them all."""
+    copies: list[Copy] = []
+    for path in paths:
+        copy = since.kept(path)
+        if copy is None:
+            return None
+        copies.append(copy)
+    return copies
 
 
 def stale_pages(since: Since, plan: Plan, unsure: set[str]) -> tuple[Sequence[Route], list[Copy]]:
@@ -107,12 +137,12 @@ def stale_pages(since: Since, plan: Plan, unsure: set[str]) -> tuple[Sequence[Ro
 
 
 def remember(store: Store, output: Path, manifest: str, since: Since, done: list[Done],
-             data: OpenData, data_reads: PageReads | None) -> None:
-    """What every page and the open data read, for the next build to compare with; what was kept
-    keeps what it read when it was made. `manifest`: the digest of the output it describes."""
+             data: OpenData, made: Mapping[str, PageReads | None]) -> None:
+    """What every page, the open data and the calendars read, for the next build to compare with;
+    what was kept keeps what it read when it was made. `manifest`: the digest of the output it
+    describes; `made`: OPEN_DATA and CALENDARS -> what they read if they were made again."""
     rendered = {output_path: reads for batch in done for output_path, reads in batch.reads.items()}
-    if data_reads is not None:
-        rendered[incremental.OPEN_DATA] = data_reads
+    rendered.update((name, reads) for name, reads in made.items() if reads is not None)
     state = incremental.remember(since.previous, since.current, manifest, rendered,
                                  [file.to_json() for file in data.files])
     store.save_state(output, state)

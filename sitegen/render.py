@@ -21,7 +21,6 @@ from .graph import Site
 from .markdown import Heading, render_markdown
 from .outputs.jsonld import jsonld, jsonld_graph, script_tag, site_jsonld
 from .outputs.opendata import DataFile
-from .outputs.qr import qr_svg
 from .routes import Route, Urls, record_path
 from .theme import Theme
 
@@ -135,6 +134,9 @@ def make_environment(
         return Markup(script_tag(data)) if data else Markup("")  # script_tag escapes < > &
 
     def qr(path: str, label: str | None = None) -> Markup:
+        # imported on first use: segno costs 40 ms to import, and most rebuilds print no card
+        from .outputs.qr import qr_svg
+
         return Markup(qr_svg(urls.absolute(path), label))  # segno escapes the title
 
     env.globals.update(

@@ -28,6 +28,7 @@ _RECORD_FOLDERS = {
 
 
 NOT_FOUND = "404.html"
+RECEPTIONS_CALENDAR = "receptions.ics"  # every reception session (outputs/ics.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,16 @@ def record_path(record: Any) -> str:
     if folder == "pages":
         return f"{record.slug}/"
     return f"{SECTIONS[folder]}/{record.slug}/"
+
+
+def leader_calendar_path(leader: m.Leader) -> str:
+    """The calendar of one leader's sessions, next to the leader's page."""
+    return f"leaders/{leader.slug}.ics"
+
+
+def calendar_paths(site: Site) -> list[str]:
+    """The reception calendars: all sessions in one, then one per leader (even one with none yet)."""
+    return [RECEPTIONS_CALENDAR, *(leader_calendar_path(leader) for leader in site.leaders)]
 
 
 @dataclass(frozen=True, slots=True)

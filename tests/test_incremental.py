@@ -224,6 +224,32 @@ def test_the_open_data_is_made_again_only_when_what_it_shows_changed(tmp_path: P
     assert changed == {"departments.json", "departments.csv"}
 
 
+
+def test_the_calendars_are_made_again_only_when_what_they_show_changed(tmp_path: Path) -> None:
+    """As the open data: a procedure body or a department's phone is in no calendar, and the
+    published calendars are carried over untouched; a reception's place is, and they are made
+    again with it."""
+    site, output, cache = _site(tmp_path / "site"), tmp_path / "out", tmp_path / "cache"
+    assert _make(output, site=site, cache=cache).ok
+    calendars = ["receptions.ics", "leaders/zhang-san.ics"]
+
+    def stats() -> list[tuple[int, int]]:
+        return [((output / path).stat().st_ino, (output / path).stat().st_mtime_ns) for path in calendars]
+
+    before = stats()
+    for edit in ("procedure body", "department phone"):
+        EDITS[edit](site)
+        kept = _make(output, site=site, cache=cache)
+        assert kept.ok and not set(kept.remade) & set(calendars), edit
+        assert stats() == before, edit
+
+    EDITS["reception place"](site)
+    remade = _make(output, site=site, cache=cache)
+    assert remade.ok and {path for path in remade.remade if path.endswith(".ics")} == set(calendars)
+    for path in calendars:
+        assert "第二接待室" in (output / path).read_text(encoding="utf-8")
+    assert all(now != then for now, then in zip(stats(), before, strict=True))
+
 def test_the_edited_pages_are_written_first(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     """serve's early pages: once the edited file's pages are written, the build says so (the
     browser reloads then), before the rest of the build, whose output stays a clean build's."""

@@ -11,10 +11,9 @@ import icalendar
 from .. import models as m
 from ..artifacts import Artifact
 from ..graph import Site
-from ..routes import Urls
+from ..routes import RECEPTIONS_CALENDAR, Urls, leader_calendar_path
 from ..values.dates import CHINA
 
-RECEPTIONS_CALENDAR = "receptions.ics"
 TZID = "Asia/Shanghai"
 PRODID = "-//sitegen//Leader Receptions//ZH"
 # China has kept UTC+8 without daylight saving since 1991, and every session is later than that:
@@ -25,13 +24,8 @@ STATUS = {"scheduled": "CONFIRMED", "held": "CONFIRMED", "cancelled": "CANCELLED
 _MARK = {"cancelled": "【已取消】", "postponed": "【已延期】"}
 
 
-def leader_calendar_path(leader: m.Leader) -> str:
-    """The calendar of one leader's sessions, next to the leader's page."""
-    return f"leaders/{leader.slug}.ics"
-
-
 def calendars(site: Site, urls: Urls) -> tuple[Artifact, ...]:
-    """All sessions in one calendar, then one calendar per leader (even one with no sessions yet)."""
+    """The calendars of routes.calendar_paths: all sessions in one, then one per leader."""
     org = site.config.organization.name
     found = [_calendar(RECEPTIONS_CALENDAR, f"{org}领导接访安排", site.sessions, site, urls)]
     for leader in site.leaders:
