@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from html import escape  # not xml.sax.saxutils, which imports urllib.request and http.client
 
 from ..artifacts import Artifact
 from ..routes import Plan
@@ -13,7 +13,7 @@ def sitemap(plan: Plan) -> Artifact:
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for route in plan.routes:
         if route.in_sitemap:
-            lines.append(f"  <url><loc>{escape(plan.urls.absolute(route.path))}</loc></url>")
+            lines.append(f"  <url><loc>{escape(plan.urls.absolute(route.path), quote=False)}</loc></url>")
     lines.append("</urlset>")
     return Artifact("sitemap.xml", ("\n".join(lines) + "\n").encode("utf-8"))
 
