@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Any, Final, Generic, TypeVar
 
 from .diagnostics import Reporter
+from .slugs import is_slug
 from .values.errors import ValueProblem
 from .yamlfile import Map, Node, Scalar, Seq, kind_name
 
@@ -148,13 +149,6 @@ class Converted(Field[T]):
                 "schema.value",
             )
             return INVALID
-
-
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def is_slug(text: str) -> bool:
-    return _SLUG.fullmatch(text) is not None
 
 
 class SlugRef(Field[str]):

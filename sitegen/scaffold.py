@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import is_slug
 from .options import UsageError
+from .slugs import is_slug
 
 
 class ScaffoldError(UsageError):

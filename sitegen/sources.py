@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, Reporter, Severity
-from .fields import is_slug
 from .models import Asset
 from .schema import KINDS
+from .slugs import is_slug
 
 SITE_FILE = "site.yaml"
 HOLIDAYS_FILE = "holidays.yaml"  # 法定节假日和调休上班日：every working-day computation reads it
