@@ -6,8 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .options import UsageError
 
 PACKAGED_THEMES = Path(__file__).parent / "themes"
@@ -64,6 +62,8 @@ def load_theme(root: Path) -> Theme:
         whole.update(name.encode() + b"\0" + templates[name].encode())
     strings_text = strings_file.read_text(encoding="utf-8")
     whole.update(strings_text.encode())
+    import yaml  # here: a build with nothing to do finds the theme (find_theme) but never loads it
+
     try:
         strings = yaml.load(strings_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:

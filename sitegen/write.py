@@ -9,8 +9,6 @@ and its sibling staging folders is ever written or deleted.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import fcntl
 import hashlib
@@ -426,6 +424,8 @@ _AT_FDCWD = -100
 
 def _exchange(a: Path, b: Path) -> bool:
     """renameat2(RENAME_EXCHANGE): Linux swaps two directories atomically."""
+    import ctypes.util  # here: a build with nothing to do imports this module, and never swaps
+
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
         return False
