@@ -23,7 +23,7 @@ import jinja2.bccache
 
 from .audit.engine import AuditMemo
 from .incremental import State
-from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key
+from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key, output_key
 from .markdown import Heading, LinkResolver
 from .sources import Seen
 from .validate import Encoded, Validated
@@ -217,8 +217,8 @@ class Store:
 
     def state(self, output: Path) -> State | None:
         if self.memory is not None:
-            return self.memory.states.get(str(output))
-        value = self._meta(f"state:{output}")
+            return self.memory.states.get(output_key(output))
+        value = self._meta(f"state:{output_key(output)}")
         if value is None:
             return None
         try:
@@ -229,20 +229,20 @@ class Store:
 
     def save_state(self, output: Path, state: State) -> None:
         if self.memory is not None:
-            self.memory.states[str(output)] = state
+            self.memory.states[output_key(output)] = state
             return
         value = json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":"))
-        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"state:{output}", value)])
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"state:{output_key(output)}", value)])
 
     def last_build(self, output: Path) -> LastBuild | None:
         if self.memory is not None:
-            return self.memory.last.get(str(output))
+            return self.memory.last.get(output_key(output))
         value = self._meta(meta_key(output))
         return None if value is None else LastBuild.from_json(value)
 
     def save_last_build(self, output: Path, last: LastBuild) -> None:
         if self.memory is not None:
-            self.memory.last[str(output)] = last
+            self.memory.last[output_key(output)] = last
             return
         self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(meta_key(output), last.to_json())])
 

@@ -69,8 +69,14 @@ class LastBuild:
         return BuildReport(tuple(sorted_diagnostics(diagnostics)), pages, 0, files, timings)
 
 
+def output_key(output: Path) -> str:
+    """What the cache knows an output by: its absolute path, so that `output`, `./output` and
+    `/srv/site/output` are one output, whatever the working directory and however it was named."""
+    return os.path.abspath(output)
+
+
 def meta_key(output: Path) -> str:
-    return f"last:{output}"
+    return f"last:{output_key(output)}"
 
 
 def indexer() -> str:

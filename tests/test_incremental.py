@@ -192,6 +192,18 @@ def test_pages_written_by_a_failed_build_in_place_are_rendered_again(tmp_path: P
     assert snapshot(output) == snapshot(tmp_path / "clean")
 
 
+
+def test_a_rebuild_into_a_relative_output_renders_only_the_edited_page(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sitegen build` in the site folder (what CI runs) names the output `output`, relative:
+    the cache must know it as the same output the build published, or every page renders."""
+    site = _site(tmp_path / "site")
+    monkeypatch.chdir(site)
+    assert _make(Path("output"), site=Path("."), cache=Path(".sitegen-cache")).ok
+    EDITS["procedure body"](site)
+    again = _make(Path("./output"), site=Path("."), cache=Path(".sitegen-cache"))
+    assert again.ok and set(again.rendered) == {"procedures/id-card/index.html"}
+
 def test_a_site_yaml_edit_renders_every_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     assert len(_rebuild(built, "site title")) == built[3].pages
 
