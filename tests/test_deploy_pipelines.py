@@ -22,7 +22,7 @@ import yaml
 
 from sitegen import cli
 from tests.checked_sites import REPO
-from tests.sites import DEPARTMENT, run, write_site
+from tests.sites import DEPARTMENT, run, snapshot, write_site
 
 PIPELINES = {"github": REPO / "deploy" / "github-actions.yml", "gitlab": REPO / "deploy" / "gitlab-ci.yml"}
 # The jobs whose sitegen steps run here, in pipeline order: merge-request checks, then the main build.
@@ -90,8 +90,7 @@ def test_github_checks_pull_requests_with_annotations_and_deploys_main() -> None
     build = commands_of("github", "deploy")
     assert ["build", "--strict", "--cache-dir", ".sitegen-cache"] in build
     assert ["check", "--strict", "--output", "output", "--format", "github"] in build
-    cache = next(step for step in deploy["steps"] if str(step.get("uses", "")).startswith("actions/cache@"))
-    assert cache["with"]["path"] == ".sitegen-cache/"
+    assert cached_paths("github") == [".sitegen-cache/", "output/", ".output.sitegen-spare/"]
     deploys = "\n".join(step.get("run", "") for step in deploy["steps"])
     assert "rsync -a --delete --delay-updates" in deploys and "output/ " in deploys
     assert 'aws s3 sync output/ "s3://$S3_BUCKET/"' in deploys and "--delete" in deploys
@@ -108,7 +107,7 @@ def test_gitlab_reports_code_quality_on_merge_requests_and_deploys_main() -> Non
     report = check["artifacts"]["reports"]["codequality"]
     assert f"sitegen check --strict --format gitlab > {report} || true" in check["script"]
     assert ["build", "--strict", "--cache-dir", ".sitegen-cache"] in commands_of("gitlab", "build")
-    assert build["cache"]["paths"] == [".sitegen-cache/"]
+    assert cached_paths("gitlab") == [".sitegen-cache/", "output/"]
     assert build["artifacts"]["paths"] == ["output/"]
     rsync = " ".join(pipeline["deploy-rsync"]["script"])
     assert "rsync -a --delete --delay-updates" in rsync and "output/ " in rsync
@@ -119,6 +118,16 @@ def test_gitlab_reports_code_quality_on_merge_requests_and_deploys_main() -> Non
 
 def commands_of(name: str, job: str) -> list[list[str]]:
     return [argv for line in job_scripts(name, job) for argv in sitegen_commands(line)]
+
+
+def cached_paths(name: str) -> list[str]:
+    """What the main branch's build keeps from one pipeline run to the next."""
+    pipeline = load(name)
+    if name == "github":
+        steps = pipeline["jobs"]["deploy"]["steps"]
+        cache = next(step for step in steps if str(step.get("uses", "")).startswith("actions/cache@"))
+        return str(cache["with"]["path"]).split()
+    return list(pipeline["build"]["cache"]["paths"])
 
 
 @pytest.mark.parametrize("name", sorted(PIPELINES))
@@ -136,30 +145,88 @@ def china_noon(date: str) -> int:
     return int(dt.datetime.fromisoformat(date + "T12:00:00+08:00").timestamp())
 
 
+# The job that builds and deploys the main branch, with the cache.
+MAIN_JOBS = {"github": "deploy", "gitlab": "build"}
+
+
+def pipeline_env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a pipeline job: `sitegen` on the PATH is this checkout's, and the
+    build date is fixed (as SOURCE_DATE_EPOCH), as two runs of one day would have it."""
+    shim = tmp_path / "bin" / "sitegen"
+    shim.parent.mkdir(exist_ok=True)
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sitegen "$@"\n', encoding="utf-8")
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    return {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO),
+            "SOURCE_DATE_EPOCH": str(china_noon("2026-11-27"))}
+
+
+def run_job(name: str, job: str, site: Path, env: dict[str, str]) -> list[subprocess.CompletedProcess[str]]:
+    """The job's sitegen lines, as written, in a checkout; installing Python and deploying are
+    not run here."""
+    ran = []
+    for line in job_scripts(name, job):
+        if not line.lstrip().startswith("sitegen "):
+            continue
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", line], cwd=site, env=env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{job}: {line}\n{result.stdout}\n{result.stderr}"
+        ran.append(result)
+    return ran
+
+
+def checkout(site: Path) -> None:
+    """A fresh checkout of the content repository: every file new, whatever was there before."""
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(REPO / "content", site / "content")
+
+
 @pytest.mark.parametrize("name", sorted(PIPELINES))
 def test_the_sitegen_steps_run_on_a_copy_of_the_demo(name: str, tmp_path: Path) -> None:
     site = tmp_path / "repo"
-    shutil.copytree(REPO / "content", site / "content")
-    shim = tmp_path / "bin" / "sitegen"  # the `sitegen` the pipeline installed: this checkout's
-    shim.parent.mkdir()
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m sitegen "$@"\n', encoding="utf-8")
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
-    env = {**os.environ, "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}", "PYTHONPATH": str(REPO),
-           "SOURCE_DATE_EPOCH": str(china_noon("2026-11-27"))}
-    ran = []
-    for job in LOCAL_JOBS[name]:
-        for line in job_scripts(name, job):
-            if not line.lstrip().startswith("sitegen "):
-                continue  # installing Python, deploying: not here
-            result = subprocess.run(["bash", "-euo", "pipefail", "-c", line], cwd=site, env=env,
-                                    capture_output=True, text=True, timeout=300)
-            assert result.returncode == 0, f"{job}: {line}\n{result.stdout}\n{result.stderr}"
-            ran.append(line)
+    checkout(site)
+    env = pipeline_env(tmp_path)
+    ran = [" ".join(result.args) for job in LOCAL_JOBS[name] for result in run_job(name, job, site, env)]
     assert any(" build " in f" {line} " for line in ran) and any("--output output" in line for line in ran)
     assert (site / "output" / "index.html").is_file()
     assert (site / ".sitegen-cache").is_dir() and any((site / ".sitegen-cache").iterdir())
     if name == "gitlab":
         assert json.loads((site / "gl-code-quality-report.json").read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_a_main_build_with_the_pipeline_cache_renders_only_what_changed(name: str, tmp_path: Path) -> None:
+    """What CI sees on a typical commit: a fresh checkout with one procedure edited, and what the
+    pipeline caches restored as a CI cache restores it (copied, mtimes kept). Only the pages
+    that read the edit are rendered, the other files keep their mtimes (rsync sends the edit
+    alone), and the output is a clean build's."""
+    site, saved, env = tmp_path / "repo", tmp_path / "ci-cache", pipeline_env(tmp_path)
+    checkout(site)
+    run_job(name, MAIN_JOBS[name], site, env)
+    for path in cached_paths(name):
+        if (site / path).is_dir():
+            shutil.copytree(site / path, saved / path, symlinks=True)  # copy2: mtimes kept
+
+    checkout(site)  # the next commit: the same place, a new checkout
+    procedure = sorted((site / "content" / "procedures").glob("*.md"))[0]
+    procedure.write_text(procedure.read_text(encoding="utf-8") + "\n本段为测试追加的说明。\n", encoding="utf-8")
+    for path in cached_paths(name):
+        if (saved / path).is_dir():
+            shutil.copytree(saved / path, site / path, symlinks=True)
+    restored = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
+    builds = [r for r in run_job(name, MAIN_JOBS[name], site, env) if " build " in f" {' '.join(r.args)} "]
+
+    summary = re.search(r"生成 (\d+) 个页面（其中 (\d+) 个重新渲染", builds[0].stderr)
+    assert summary is not None, builds[0].stderr
+    pages, rendered = int(summary[1]), int(summary[2])
+    assert 0 < rendered < pages / 20
+    kept = [p for p, mtime in restored.items() if p.is_file() and p.stat().st_mtime_ns == mtime]
+    assert len(kept) > pages * 0.9
+    assert "本段为测试追加的说明。" in (site / "output" / "procedures" / procedure.stem / "index.html").read_text(
+        encoding="utf-8")
+    clean = subprocess.run(["sitegen", "build", "--no-cache", "--output", str(tmp_path / "clean")], cwd=site,
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert clean.returncode == 0, clean.stderr
+    assert snapshot(site / "output") == snapshot(tmp_path / "clean")
 
 
 # --- the GitLab code quality report -------------------------------------------------------------
