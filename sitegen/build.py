@@ -153,7 +153,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         since = None
         if store.enabled:  # without a cache there is nothing to compare with, nor to keep for next time
             with timer("changes"):  # what changed since the last build into this output
-                since = rebuild.since(store, staging, _page_inputs(options, build_date, theme, sources),
+                since = rebuild.since(store, staging, _page_inputs(options, theme, sources),
                                       _digests(sources), site, theme, plan, records)
         with timer("outputs"):  # everything but the pages; open data and calendars when what they read changed
             data, data_reads = rebuild.data_files(since, site, plan.urls)
@@ -194,7 +194,9 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
                                          if not isinstance(item, Copy))))
     with timer("cache"):
         store.save_bodies((key, body) for batch in done for key, body in batch.fresh.items())
-        if len(todo) == len(plan.routes):  # a full render (a new day in CI): drop bodies of the past
+        # drop the bodies of the past on a full render, or once edits have left more of them
+        # than the site has: the cache does not grow edit by edit
+        if len(todo) == len(plan.routes) or store.body_count() > 2 * _bodies_on(plan.routes):
             store.keep_bodies(_body_keys(plan.routes))
         published = manifest_digest(options.output) if store.enabled and report.ok else None
         if published is not None:
@@ -231,6 +233,11 @@ def _render_early(options: BuildOptions, memory: Memory, job: Job, problems: lis
         options.early(tuple(route.output for route in routes), tuple(sorted_diagnostics(_final(problems, options))))
 
 
+def _bodies_on(routes: Sequence[Route]) -> int:
+    """How many of these pages render a Markdown body."""
+    return sum(isinstance(getattr(route.record, "body", None), m.Markdown) for route in routes)
+
+
 def _body_keys(routes: Sequence[Route]) -> list[str]:
     """The cache keys of the Markdown bodies these pages render (see render.render_body)."""
     return [BodyCache.key(route.record.body.text, route.path) for route in routes
@@ -246,10 +253,12 @@ def _forget_pages(staging: Staging, done: list[Done], memory: Memory) -> None:
     memory.unsure.update(written)
 
 
-def _page_inputs(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
-    """What every page depends on, beyond what the pages' reads track (see incremental.py)."""
+def _page_inputs(options: BuildOptions, theme: Theme, sources: Sources) -> str:
+    """What every page depends on, beyond what the pages' reads track (see incremental.py). Not
+    the build date: the pages that show it, or what it decides (upcoming sessions, expired
+    notices, the audit's scorecard), read it, and a new day renders those alone."""
     return fingerprint([
-        SCHEMA, *(f"{f.name}:{f.digest}" for f in theme.static), build_date.isoformat(),
+        SCHEMA, *(f"{f.name}:{f.digest}" for f in theme.static),
         options.base_url or "", options.extra_head, sources.holidays.digest if sources.holidays else "",
     ])
 

@@ -156,6 +156,18 @@ class Store:
         self._write("INSERT OR REPLACE INTO bodies VALUES (?, ?)",
                     [(key, _encode_body(body)) for key, body in bodies])
 
+    def body_count(self) -> int:
+        """How many rendered bodies the cache holds (0 without a usable database)."""
+        if self.memory is not None:
+            return len(self.memory.bodies)
+        if self._db is None:
+            return 0
+        try:
+            return int(self._db.execute("SELECT count(*) FROM bodies").fetchone()[0])
+        except sqlite3.Error as exc:
+            self.problem = f"无法读取缓存（{exc}）"
+            return 0
+
     def keep_bodies(self, keys: Iterable[str]) -> None:
         """Forget every body but these (the site's bodies now), so the cache does not grow edit by edit."""
         keep = set(keys)

@@ -6,7 +6,9 @@ site's lists and indexes, each template and theme string, and what every page re
 A page is rendered again when it is new, when its route changed, or when anything it read
 differs now: a field of a record it read, a list it went through, a template, a string, or the
 page one of its Markdown links resolves to. Anything that touches every page (the theme's
-static files, the build date, options, sitegen itself) is in `inputs`, and renders them all.
+static files, options, sitegen itself) is in `inputs`, and renders them all. The build date is
+a field of the Site like any other: a new day renders the pages that read it (see
+render.dated_templates for the `build_date` template global).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class State:
 
     Reads stay in their pooled form: deciding what is stale looks each pooled name list up
     once, and the pages kept by a rebuild are saved again as they were loaded. The pool only
-    grows between full renders (a new build date renders every page, and starts a new pool)."""
+    grows between full renders (a change to the theme's static files, the options or sitegen
+    renders every page, and starts a new pool); it grows by the name lists no page had before."""
 
     inputs: str  # fingerprint of what every page depends on
     manifest: str  # digest of the output's manifest when this state was saved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -40,13 +41,29 @@ DATA_FILES = "data_files"  # the name under which pages that list the open data 
 
 class _Environment(jinja2.Environment):
     """Notes, for the page being rendered, the templates it uses (records and the Site note their
-    own reads, the theme strings and the open data list theirs: see deps.py and below)."""
+    own reads, the theme strings and the open data list theirs: see deps.py and below); a page
+    made with a template that names the `build_date` global reads the Site's build date."""
+
+    dated: frozenset[str] = frozenset()  # the templates that name the global (see dated_templates)
 
     def get_template(self, name: Any, parent: str | None = None, globals: Any = None) -> jinja2.Template:
         recorder = deps.current()
         if recorder is not None and isinstance(name, str):
             recorder.page.templates.add(name)
+            if name in self.dated:
+                recorder.page.site.add("build_date")
         return super().get_template(name, parent, globals)
+
+
+# `build_date` as a name of its own, not `site.build_date` (an attribute the Site notes itself)
+_DATE_GLOBAL = re.compile(r"(?<![\w.])build_date\b")
+
+
+def dated_templates(theme: Theme) -> frozenset[str]:
+    """The templates that name the `build_date` global anywhere (a comment too: when in doubt, the
+    page depends on the date). Pages made with them are rendered again on a new build date; the
+    others only if they read something the date changes (site.build_date, upcoming sessions…)."""
+    return frozenset(name for name, text in theme.templates.items() if _DATE_GLOBAL.search(text))
 
 
 class _Strings:
@@ -110,6 +127,7 @@ def make_environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.dated = dated_templates(theme)
     static = {f.name: "assets/" + f.fingerprinted for f in theme.static}
 
     # Links depend on the page they are on (see Urls): these read it from the template context.

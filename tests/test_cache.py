@@ -105,15 +105,34 @@ def _bodies_in(cache: Path) -> int:
         return int(db.execute("SELECT count(*) FROM bodies").fetchone()[0])
 
 
+def _edit_notice(site: Path, word: str) -> None:
+    path = site / "content/notices/duty.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n补充{word}。\n", encoding="utf-8")
+
+
 def test_a_full_render_forgets_the_bodies_of_past_edits(tmp_path: Path) -> None:
     site = write_site(tmp_path / "site", {})
     assert build(site).code == 0
     for word in "甲乙丙":
-        path = site / "content/notices/duty.md"
-        path.write_text(path.read_text(encoding="utf-8") + f"\n补充{word}。\n", encoding="utf-8")
+        _edit_notice(site, word)
         assert build(site).code == 0
     grown = _bodies_in(site / ".sitegen-cache")
-    assert build(site, "--build-date", "2026-11-28").code == 0  # a new day renders every page
+    url = "https://zwgk.example.gov.cn/new/"
+    assert build(site, "--base-url", url).code == 0  # another base URL renders every page
     shutil.copytree(site / "content", tmp_path / "fresh" / "content")
-    assert build(tmp_path / "fresh", "--build-date", "2026-11-28").code == 0
+    assert build(tmp_path / "fresh", "--base-url", url).code == 0
     assert _bodies_in(site / ".sitegen-cache") == _bodies_in(tmp_path / "fresh" / ".sitegen-cache") < grown
+
+
+def test_bodies_of_past_edits_do_not_pile_up_between_full_renders(tmp_path: Path) -> None:
+    """Without a full render (a new day no longer makes one), the bodies edits leave behind are
+    dropped once they outnumber the site's own."""
+    site = write_site(tmp_path / "site", {})
+    assert build(site).code == 0
+    own = _bodies_in(site / ".sitegen-cache")
+    counts = []
+    for word in "甲乙丙丁戊己庚辛壬癸":
+        _edit_notice(site, word)
+        assert build(site).code == 0
+        counts.append(_bodies_in(site / ".sitegen-cache"))
+    assert max(counts) <= 2 * own + 1 and counts[0] == own + 1  # each edit adds one, then they go

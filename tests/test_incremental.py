@@ -25,11 +25,11 @@ FINANCE = ("name: 财务处\nduties:\n  - 负责机关财务。\nphones:\n  - la
 
 
 def _make(output: Path, *, jobs: int = 1, cache: Path | None = None, memory: Memory | None = None,
-          site: Path, changed: frozenset[str] | None = None) -> BuildReport:
+          site: Path, changed: frozenset[str] | None = None, date: dt.date = BUILD_DATE) -> BuildReport:
     """A build; with a Memory, as `sitegen serve` makes it: in place, in its private folder; with
     `changed`, as serve makes it after its watcher saw those paths change, the edited pages first."""
     early = (lambda paths, problems: None) if changed is not None else None
-    return build(BuildOptions(site, output, build_date=BUILD_DATE, jobs=jobs, search=False,
+    return build(BuildOptions(site, output, build_date=date, jobs=jobs, search=False,
                               cache_dir=cache, memory=memory, changed=changed, early=early))
 
 
@@ -105,6 +105,8 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "template": _append(THEME + "templates/notice.html", "{# 备注 #}\n<!-- 模板已修改 -->\n"),
     "string": _replace(THEME + "strings.yaml", "skip_to_content: 跳到主要内容", "skip_to_content: 跳到正文"),
 }
+# Builds on a later day: the reception of 2026-12-10 moves from upcoming to past two weeks on.
+LATER = {"next day": dt.timedelta(days=1), "two weeks later": dt.timedelta(days=14)}
 
 
 def _site(root: Path) -> Path:
@@ -114,23 +116,28 @@ def _site(root: Path) -> Path:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(sorted(EDITS)), min_size=1, max_size=5))
+@given(st.lists(st.sampled_from(sorted([*EDITS, *LATER])), min_size=1, max_size=5))
 @example(["audit finding", "procedure body", "audit rule off", "rename page"])
+@example(["two weeks later", "reception place", "next day"])
 def test_incremental_builds_equal_clean_builds_after_any_edits(tmp_path: Path, names: list[str]) -> None:
     with tempfile.TemporaryDirectory(dir=tmp_path) as work:
         root = Path(work)
-        site, memory, watched = _site(root / "site"), Memory(), Memory()
+        site, memory, watched, date = _site(root / "site"), Memory(), Memory(), BUILD_DATE
         assert _make(root / "cached", site=site, cache=root / "cache").ok
         assert _make(root / "memory", site=site, memory=memory).ok
         assert _make(root / "watched", site=site, memory=watched).ok
         for name in names:
             before = _files(site)
-            EDITS[name](site)
-            cached = _make(root / "cached", site=site, cache=root / "cache")
-            in_memory = _make(root / "memory", site=site, memory=memory)
-            seen = _make(root / "watched", site=site, memory=watched, changed=_watched(before, _files(site)))
+            if name in LATER:
+                date += LATER[name]
+            else:
+                EDITS[name](site)
+            cached = _make(root / "cached", site=site, cache=root / "cache", date=date)
+            in_memory = _make(root / "memory", site=site, memory=memory, date=date)
+            seen = _make(root / "watched", site=site, memory=watched, changed=_watched(before, _files(site)),
+                         date=date)
             shutil.rmtree(root / "clean", ignore_errors=True)
-            clean = _make(root / "clean", site=site)
+            clean = _make(root / "clean", site=site, date=date)
             assert cached.diagnostics == in_memory.diagnostics == seen.diagnostics == clean.diagnostics, name
             if clean.ok:
                 expected = snapshot(root / "clean")
@@ -203,6 +210,19 @@ def test_a_rebuild_into_a_relative_output_renders_only_the_edited_page(
     EDITS["procedure body"](site)
     again = _make(Path("./output"), site=Path("."), cache=Path(".sitegen-cache"))
     assert again.ok and set(again.rendered) == {"procedures/id-card/index.html"}
+
+
+def test_a_new_day_renders_the_pages_the_date_shows_in_and_no_others(
+        built: tuple[Path, Path, Memory, BuildReport]) -> None:
+    """The directory and the printed cards show the date they were compiled on, the reception
+    lists and the leaders' pages tell upcoming from past by it, the openness scorecard checks
+    against it: those are made again on a new day. A procedure's page reads nothing of it."""
+    site, output, memory, first = built
+    later = _make(output, site=site, memory=memory, date=BUILD_DATE + dt.timedelta(days=1))
+    assert later.ok
+    rendered = set(later.rendered)
+    assert {"directory/index.html", "openness/index.html", "leaders/zhang-san/index.html"} <= rendered
+    assert "procedures/id-card/index.html" not in rendered and len(rendered) < first.pages
 
 def test_a_site_yaml_edit_renders_every_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     assert len(_rebuild(built, "site title")) == built[3].pages
