@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 import traceback
 from collections.abc import Sequence
@@ -117,6 +118,20 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD，如 2026-01-28，而不是 “{text}”") from None
+
+
+def run() -> None:
+    """The `sitegen` command itself (console script and `python -m sitegen`): main(), then exit.
+
+    A build leaves its site behind as garbage in reference cycles (the template environment
+    and the records it holds); collecting it as Python shuts down took ≈0.25 s of a one-change
+    build at 10,000 pages. The process is ending, so the leftovers are frozen instead: the
+    last collection skips them and the system takes the memory back. Exit handlers and the
+    flushing of output run as usual. `main` itself leaves the collector alone (tests call it).
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,22 @@ def test_python_m_sitegen_runs_the_same_cli(tmp_path: Path) -> None:
     assert "检查通过" in proc.stderr
 
 
+def test_the_command_exits_with_main_s_code_and_all_its_output(tmp_path: Path) -> None:
+    """`run` (the console script, `python -m sitegen`) freezes the leftovers instead of letting
+    Python collect them on the way out: the exit code and every line printed must survive that."""
+    site = write_site(tmp_path, {"content/departments/office.yaml": "name: [\n"})
+    proc = subprocess.run([sys.executable, "-m", "sitegen", "check", str(site), "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    problems = json.loads(proc.stdout)["diagnostics"]
+    assert any(p["path"] == "content/departments/office.yaml" for p in problems), problems
+    assert proc.stderr.strip().splitlines()[-1].startswith("失败：")
+    built = subprocess.run([sys.executable, "-m", "sitegen", "build", str(write_site(tmp_path / "ok", {})),
+                            "--build-date", "2026-11-27"], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    assert built.stderr.strip().splitlines()[-1].startswith("完成：")
+
+
 def test_exit_codes(tmp_path: Path) -> None:
     site = write_site(tmp_path / "ok", {})
     assert build(site).code == 0
