@@ -10,6 +10,7 @@ same things in memory instead (Memory), between the rebuilds of one preview.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -22,7 +23,7 @@ import jinja2
 import jinja2.bccache
 
 from .audit.engine import AuditMemo
-from .incremental import State
+from .incremental import PageState, State
 from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key, output_key
 from .markdown import Heading, LinkResolver
 from .sources import Seen
@@ -98,6 +99,7 @@ class Store:
         self.memory = memory
         self.problem: str | None = None  # why the cache was ignored, for a warning
         self._db: sqlite3.Connection | None = None
+        self._states: dict[str, State] = {}  # output key -> the state read from the file by this build
         if directory is not None and memory is None:
             self._db = self._open(directory / DATABASE)
 
@@ -112,12 +114,16 @@ class Store:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, records TEXT, problems TEXT)")
+            # what each page of an output read (incremental.State's pages; the rest is in meta)
+            db.execute("CREATE TABLE IF NOT EXISTS pages (output TEXT, path TEXT, route TEXT, reads TEXT, "
+                       "PRIMARY KEY (output, path)) WITHOUT ROWID")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row is None or row[0] != SCHEMA:
                 if row is not None:
                     self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
                 db.execute("DELETE FROM bodies")
                 db.execute("DELETE FROM records")
+                db.execute("DELETE FROM pages")
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
                 db.commit()
@@ -230,21 +236,44 @@ class Store:
     def state(self, output: Path) -> State | None:
         if self.memory is not None:
             return self.memory.states.get(output_key(output))
-        value = self._meta(f"state:{output_key(output)}")
-        if value is None:
+        key = output_key(output)
+        value = self._meta(f"state:{key}")
+        if value is None or self._db is None:
             return None
         try:
-            return State.from_json(json.loads(value))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            rows = self._db.execute("SELECT path, route, reads FROM pages WHERE output = ?", (key,)).fetchall()
+            pages = {str(path): PageState(str(route), json.loads(reads)) for path, route, reads in rows}
+            state = State.from_json(json.loads(value), pages)
+        except (sqlite3.Error, ValueError, KeyError, TypeError, AttributeError):
             self.problem = "缓存中的增量构建记录已损坏，本次全部重新生成"
             return None
+        self._states[key] = state
+        return state
 
     def save_state(self, output: Path, state: State) -> None:
+        """Save what the build read. Only the rows of pages whose PageState is not the one this
+        Store read (see incremental.remember) are written again, and those of pages gone removed."""
+        key = output_key(output)
         if self.memory is not None:
-            self.memory.states[output_key(output)] = state
+            self.memory.states[key] = state
             return
-        value = json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":"))
-        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"state:{output_key(output)}", value)])
+        read = self._states.pop(key, None)
+        header = json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":"))
+        if read is None:  # whatever rows there are belong to no state this build saw
+            gone: list[tuple[str, ...]] = [(key,)]
+            forget = "DELETE FROM pages WHERE output = ?"
+            fresh = list(state.pages.items())
+        else:
+            gone = [(key, path) for path in read.pages.keys() - state.pages.keys()]
+            forget = "DELETE FROM pages WHERE output = ? AND path = ?"
+            fresh = [(path, page) for path, page in state.pages.items() if read.pages.get(path) is not page]
+        self._transaction([
+            ("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(f"state:{key}", header)]),
+            (forget, gone),
+            ("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?)",
+             [(key, path, page.route, json.dumps(page.reads, ensure_ascii=False, separators=(",", ":")))
+              for path, page in fresh]),
+        ])
 
     def last_build(self, output: Path) -> LastBuild | None:
         if self.memory is not None:
@@ -268,12 +297,20 @@ class Store:
         return None if row is None else str(row[0])
 
     def _write(self, sql: str, rows: Sequence[tuple[str, ...]]) -> None:
-        if self._db is None or not rows:
+        self._transaction([(sql, rows)])
+
+    def _transaction(self, statements: Sequence[tuple[str, Sequence[tuple[str, ...]]]]) -> None:
+        """Each statement for each of its rows, all or nothing."""
+        if self._db is None or not any(rows for _, rows in statements):
             return
         try:
-            self._db.executemany(sql, rows)
+            for sql, rows in statements:
+                if rows:
+                    self._db.executemany(sql, rows)
             self._db.commit()
         except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.rollback()
             self.problem = f"无法写入缓存（{exc}）"
 
     def close(self) -> None:

@@ -48,7 +48,8 @@ class State:
     """What the last successful build into an output was made from, and what each page read.
 
     Reads stay in their pooled form: deciding what is stale looks each pooled name list up
-    once, and the pages kept by a rebuild are saved again as they were loaded. The pool only
+    once, and the pages kept by a rebuild are not saved again (the cache keeps a row per page
+    and rewrites the rows of the pages rendered). The pool only
     grows between full renders (a change to the theme's static files, the options or sitegen
     renders every page, and starts a new pool); it grows by the name lists no page had before."""
 
@@ -63,15 +64,15 @@ class State:
     data_files: list[dict[str, Any]]  # the open data files as the /data/ page lists them (DataFile.to_json)
 
     def to_json(self) -> dict[str, Any]:
+        """Everything but the pages, which the cache keeps one row each (see cache.Store.save_state)."""
         return {
             "inputs": self.inputs, "manifest": self.manifest, "files": self.files, "site": self.site,
             "templates": self.templates, "strings": self.strings, "pool": self.pool,
-            "pages": {path: [page.route, page.reads] for path, page in self.pages.items()},
             "data_files": self.data_files,
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> State:
+    def from_json(cls, data: dict[str, Any], pages: dict[str, PageState]) -> State:
         pool = data["pool"]
         if not isinstance(pool, list) or not all(type(names) is list for names in pool):
             raise ValueError("the pool must be a list of name lists")
@@ -82,7 +83,7 @@ class State:
             templates={str(k): str(v) for k, v in data["templates"].items()},
             strings={str(k): str(v) for k, v in data["strings"].items()},
             pool=pool,
-            pages={str(path): PageState(str(route), reads) for path, (route, reads) in data["pages"].items()},
+            pages=pages,
             data_files=list(data["data_files"]),
         )
 
@@ -90,8 +91,9 @@ class State:
 def remember(previous: State | None, current: Now, manifest: str, rendered: Mapping[str, PageReads],
              data_files: list[dict[str, Any]]) -> State:
     """The state after a build: the pages it rendered with what they read now, and the pages it
-    kept with what they read when they were rendered. The open data and the calendars are two
-    of them (OPEN_DATA, CALENDARS)."""
+    kept with what they read when they were rendered — the very PageState objects of `previous`,
+    so that the cache rewrites only the rows of the others. The open data and the calendars are
+    two of them (OPEN_DATA, CALENDARS)."""
     full = previous is None or all(path in rendered for path in current.routes)
     pool = Pool([] if full or previous is None else previous.pool)
     pages: dict[str, PageState] = {}

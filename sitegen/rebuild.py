@@ -45,7 +45,7 @@ class Since:
     def kept(self, path: str) -> Copy | None:
         """The published file at `path`, to carry into the new tree, if the manifest knows it."""
         digest = self.staging.previous.get(path)
-        source = os.path.join(self.staging.output, path)  # not pathlib: this runs for every page
+        source = f"{self.staging.output}/{path}"  # neither pathlib nor os.path.join: this runs for every page
         return Copy(path, source, 0, digest) if digest is not None and os.path.isfile(source) else None
 
 

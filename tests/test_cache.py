@@ -136,3 +136,47 @@ def test_bodies_of_past_edits_do_not_pile_up_between_full_renders(tmp_path: Path
         assert build(site).code == 0
         counts.append(_bodies_in(site / ".sitegen-cache"))
     assert max(counts) <= 2 * own + 1 and counts[0] == own + 1  # each edit adds one, then they go
+
+
+def _page_rows(cache: Path) -> dict[str, tuple[str, str]]:
+    with sqlite3.connect(cache / "cache.sqlite") as db:
+        return {path: (route, reads) for path, route, reads in db.execute("SELECT path, route, reads FROM pages")}
+
+
+def test_a_rebuild_rewrites_the_rows_of_the_pages_it_rendered_and_no_others(tmp_path: Path) -> None:
+    """What each page read is kept a row per page: an edit writes the rows of the pages it renders
+    (a trigger added to the cache file logs every row written), and a deleted page's row goes."""
+    site = write_site(tmp_path, {})
+    cache = site / ".sitegen-cache"
+    assert build(site).code == 0
+    pages = {p.relative_to(site / "output").as_posix() for p in (site / "output").rglob("index.html")}
+    rows = _page_rows(cache)
+    assert pages <= set(rows) and len(rows) >= len(pages)
+    with sqlite3.connect(cache / "cache.sqlite") as db:
+        db.execute("CREATE TABLE written (path TEXT)")
+        db.execute("CREATE TRIGGER logged AFTER INSERT ON pages BEGIN INSERT INTO written VALUES (NEW.path); END")
+    _edit_notice(site, "甲")
+    result = build(site)
+    assert result.code == 0 and "其中 1 个重新渲染" in result.stderr, result.stderr
+    with sqlite3.connect(cache / "cache.sqlite") as db:
+        assert [path for (path,) in db.execute("SELECT path FROM written")] == ["notices/duty/index.html"]
+    after = _page_rows(cache)
+    assert {path: row for path, row in after.items() if path != "notices/duty/index.html"} == {
+        path: row for path, row in rows.items() if path != "notices/duty/index.html"}
+    (site / "content/pages/guide.md").unlink()
+    assert build(site).code == 0
+    assert "guide/index.html" in rows and "guide/index.html" not in _page_rows(cache)
+
+
+def test_a_damaged_page_row_renders_every_page_again_with_a_warning(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {})
+    assert build(site).code == 0
+    with sqlite3.connect(site / ".sitegen-cache/cache.sqlite") as db:
+        db.execute("UPDATE pages SET reads = '[1, 2' WHERE path = 'index.html'")
+    _edit_notice(site, "乙")
+    result = build(site)
+    assert result.code == 0 and "增量构建记录已损坏" in result.stderr, result.stderr
+    shutil.copytree(site / "content", tmp_path / "clean" / "content")
+    assert build(tmp_path / "clean", "--no-cache").code == 0
+    assert snapshot(site / "output") == snapshot(tmp_path / "clean" / "output")
+    assert "增量构建记录已损坏" not in build(site).stderr  # the full render saved every row afresh
