@@ -49,9 +49,9 @@ class State:
 
     Reads stay in their pooled form: deciding what is stale looks each pooled name list up
     once, and the pages kept by a rebuild are not saved again (the cache keeps a row per page
-    and rewrites the rows of the pages rendered). The pool only
-    grows between full renders (a change to the theme's static files, the options or sitegen
-    renders every page, and starts a new pool); it grows by the name lists no page had before."""
+    and rewrites the rows of the pages rendered). The pool only grows between full renders (a
+    change to the theme's static files, the options or sitegen renders every page, and starts a
+    new pool); it grows by the name lists no page had before."""
 
     inputs: str  # fingerprint of what every page depends on
     manifest: str  # digest of the output's manifest when this state was saved
