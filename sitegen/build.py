@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -40,7 +40,7 @@ from .routes import Plan, Route, plan_routes, record_path
 from .sources import Sources, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
 from .validate import Records, file_key, validate
-from .write import Staging, check_output_dir, finish, manifest_digest, publish, wait_for_removals
+from .write import Reserved, Staging, check_output_dir, finish, manifest_digest, publish, reserve, wait_for_removals
 
 
 @dataclass(slots=True)
@@ -91,7 +91,11 @@ def build(options: BuildOptions) -> BuildReport:
     store = Store(options.cache_dir if options.write else None, options.memory if options.write else None)
     collector = _Collector()
     try:
-        report = _build(options, store, _Timer(), collector)
+        with ExitStack() as stack:
+            # the output locked, and its staging tree made ready by a child process meanwhile
+            reserved = (stack.enter_context(reserve(options.output))
+                        if options.write and options.memory is None else None)
+            report = _build(options, store, _Timer(), collector, reserved)
     finally:
         collector.done()
         store.close()
@@ -103,7 +107,8 @@ def build(options: BuildOptions) -> BuildReport:
     return report
 
 
-def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Collector) -> BuildReport:
+def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Collector,
+           reserved: Reserved | None) -> BuildReport:
     build_date = resolve_build_date(options.build_date)
     collector.pause()
     with timer("theme"):
@@ -150,7 +155,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
             done = render_site(job, jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
-    with publish(options.output, in_place=options.memory is not None) as staging:
+    with publish(options.output, in_place=options.memory is not None, reserved=reserved) as staging:
         if options.early is not None and options.memory is not None:
             with timer("early"):  # serve: the edited pages first, for the browser to show at once
                 _render_early(options, options.memory, Job(site, plan, theme, staging, (), options.extra_head,

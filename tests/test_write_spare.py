@@ -162,3 +162,40 @@ def test_builds_that_change_no_file_leave_nothing_behind(tmp_path: Path) -> None
         assert report.ok and report.written == 0
         _exactly_its_manifest(output)
         _exactly_its_manifest(_spare(output))
+
+
+def _edited(site: Path, output: Path, step: int) -> None:
+    write_site(site, {NOTICE: str(BASELINE[NOTICE]) + f"\n修改{step}。\n"}, baseline=False)
+    _build(site, output)
+
+
+def test_a_build_that_publishes_nothing_gives_the_spare_back(tmp_path: Path) -> None:
+    """The spare is taken and swept by a child process while the build validates. A build that
+    then publishes nothing — content errors, or nothing changed — stops the child wherever it is
+    and puts the tree back: a spare swept halfway (here, 3,000 stray files to sweep) still holds
+    its manifest's files, and the next build publishes exactly a clean build."""
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    for step in range(2):
+        _edited(site, output, step)
+    strays = _spare(output) / "by-hand"
+    for folder in range(30):
+        (strays / f"f{folder}").mkdir(parents=True)
+        for n in range(100):
+            (strays / f"f{folder}" / f"{n}.txt").write_text("手工", encoding="utf-8")
+    spare_manifest = (_spare(output) / MARKER).read_bytes()
+    good = (site / NOTICE).read_text(encoding="utf-8")
+    (site / NOTICE).write_text(good.replace("title:", "title: [", 1), encoding="utf-8")
+    broken = build(BuildOptions(site, output, build_date=BUILD_DATE, search=False, jobs=1, cache_dir=site / ".cache"))
+    assert not broken.ok
+    assert (_spare(output) / MARKER).read_bytes() == spare_manifest  # given back, not thrown away
+    assert not (output.parent / f".{output.name}.sitegen-new").exists()
+    (site / NOTICE).write_text(good, encoding="utf-8")
+    unchanged = build(BuildOptions(site, output, build_date=BUILD_DATE, search=False, jobs=1,
+                                   cache_dir=site / ".cache"))
+    assert unchanged.ok and unchanged.written == 0 and not unchanged.rendered  # answered from the cache
+    assert (_spare(output) / MARKER).read_bytes() == spare_manifest
+    _edited(site, output, 2)
+    assert snapshot(output) == _clean(site, tmp_path)
+    _exactly_its_manifest(output)
+    _exactly_its_manifest(_spare(output))
