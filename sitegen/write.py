@@ -195,7 +195,10 @@ def reserve(output: Path) -> Iterator[Reserved]:
     publishes nothing (content errors, nothing changed) puts the tree back as the spare."""
     output = output.absolute()
     with _locked(output):
-        reserved = Reserved(output)
+        try:
+            reserved = Reserved(output)
+        except OSError as exc:
+            raise OutputError(f"写入输出目录失败：{describe(exc, output)}；已发布的输出未改动") from exc
         try:
             yield reserved
         finally:
