@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -91,10 +91,8 @@ def build(options: BuildOptions) -> BuildReport:
     store = Store(options.cache_dir if options.write else None, options.memory if options.write else None)
     collector = _Collector()
     try:
-        with ExitStack() as stack:
-            # the output locked, and its staging tree made ready by a child process meanwhile
-            reserved = (stack.enter_context(reserve(options.output))
-                        if options.write and options.memory is None else None)
+        # the output locked, and its staging tree made ready by a child process meanwhile
+        with reserve(options.output) if options.write and options.memory is None else nullcontext() as reserved:
             report = _build(options, store, _Timer(), collector, reserved)
     finally:
         collector.done()
