@@ -97,6 +97,8 @@ def _codec(hint: Any) -> _Codec:
         return _Codec(frozenset({hint}), frozenset({hint}), _exact(hint), None)
     if hint is dt.date:
         return _Codec(frozenset({dt.date}), frozenset({str}), _date_text, _date)
+    if hint is m.Positions:
+        return _positions_codec()
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _class_codec(hint)
     origin, args = get_origin(hint), get_args(hint)
@@ -107,8 +109,6 @@ def _codec(hint: Any) -> _Codec:
         return _union_codec([_codec(arg) for arg in args])
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return _tuple_codec(_codec(args[0]))
-    if hint == dict[str, tuple[int, int]]:
-        return _positions_codec()
     raise TypeError(f"the build cache cannot hold a {hint}")
 
 
@@ -275,48 +275,31 @@ def _tuple_codec(item: _Codec) -> _Codec:
 
 
 def _positions_codec() -> _Codec:
-    """Origin.positions, dict[str, tuple[int, int]], as one flat list: [key, line, column, key, …].
+    """Origin.positions as one flat list: [key, line, column, key, …].
 
     Positions are most of the cache by count (37 a record on average): a list for each
     would be most of the objects json.loads makes, and much of the time it takes.
-    Decoded positions share one tuple per (line, column), see _PAIRS.
     """
 
     def encode(value: Any) -> list[Any]:
-        if type(value) is not dict:
-            raise ValueError(f"expected a dict, got {type(value).__name__}")
-        flat: list[Any] = []
-        for key, pair in value.items():
-            if type(pair) is not tuple or len(pair) != 2:
-                raise ValueError(f"expected a (line, column) tuple, got {pair!r}")
-            flat += (key, *pair)
+        if type(value) is not m.Positions:
+            raise ValueError(f"expected Positions, got {type(value).__name__}")
+        flat = [item for triple in zip(value.keys, value.lines, value.columns, strict=True) for item in triple]
         decode(flat)  # the same checks as when reading it back
         return flat
 
-    def decode(value: Any) -> dict[str, tuple[int, int]]:
+    def decode(value: Any) -> m.Positions:
         if type(value) is not list or len(value) % 3:
             raise ValueError("positions must be a flat list of key, line, column")
         keys, lines, columns = value[0::3], value[1::3], value[2::3]
         if not (_all_of(_STR, keys) and _all_of(_INT, lines) and _all_of(_INT, columns)):
             raise ValueError("positions must be a flat list of key, line, column")
-        pairs = list(zip(lines, columns, strict=True))
-        share = _PAIRS.setdefault if len(_PAIRS) < _MAX_PAIRS else _PAIRS.get
-        positions = dict(zip(keys, map(share, pairs, pairs), strict=True))
-        if len(positions) != len(keys):
-            raise ValueError("a position is written twice")
-        return positions
+        return m.Positions(tuple(keys), tuple(lines), tuple(columns))  # ValueError for a key written twice
 
-    return _Codec(frozenset({dict}), frozenset({list}), encode, decode)
+    return _Codec(frozenset({m.Positions}), frozenset({list}), encode, decode)
 
 
 _STR, _INT = frozenset({str}), frozenset({int})
-# (line, column) pairs are few in a site (its lines by a few columns) and each record has
-# dozens: decoded positions share one tuple per pair. A new tuple for each would be two thirds
-# of the objects decoding keeps, and CPython's cycle collector, which runs after so many
-# allocations, made 6 full collections instead of 2 while a warm build read 10,000 records,
-# a third of the read's time. Tuples are immutable: sharing them changes no result.
-_PAIRS: dict[tuple[int, int], tuple[int, int]] = {}
-_MAX_PAIRS = 1 << 16  # beyond this, new pairs are not shared, so that the table stays small
 
 
 def _all_of(kinds: frozenset[type], values: list[Any]) -> bool:

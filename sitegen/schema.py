@@ -335,7 +335,7 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def positions(node: Map) -> dict[str, tuple[int, int]]:
+def positions(node: Map) -> m.Positions:
     """Where each value is written, by its path: "fee", "conditions[3]", "time_limit.promised",
     "materials[2].copies", "activity.2026.research_days" — so later checks (the audit) can point at it."""
     found: dict[str, tuple[int, int]] = {}
@@ -347,7 +347,7 @@ def positions(node: Map) -> dict[str, tuple[int, int]]:
             pending.extend((f"{path}.{key.value}", child) for key, child in value.entries)
         elif isinstance(value, Seq):
             pending.extend((f"{path}[{i + 1}]", item) for i, item in enumerate(value.items))
-    return found
+    return m.Positions.of(found)
 
 
 def references(node: Node, kind: Kind) -> tuple[m.Ref, ...]:
