@@ -257,11 +257,15 @@ class Reserved:
     def _wait(self) -> int:
         """The child's exit status (nonzero when killed), once; and whether it moved the spare."""
         assert self._pid is not None
-        _, status = os.waitpid(self._pid, 0)
+        try:
+            _, status = os.waitpid(self._pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:  # reaped already (a host program ignores SIGCHLD): outcome unknown
+            code = -1
         with os.fdopen(self._progress, "rb") as progress:
             self._spare_moved = progress.read() == b"1"
         self._pid = None
-        return os.waitstatus_to_exitcode(status)
+        return code
 
 
 def _make_ready(output: Path, staging: Path, progress: int) -> int:

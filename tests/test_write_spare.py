@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,20 @@ def test_a_build_that_publishes_nothing_gives_the_spare_back(tmp_path: Path) -> 
     assert snapshot(output) == _clean(site, tmp_path)
     _exactly_its_manifest(output)
     _exactly_its_manifest(_spare(output))
+
+
+def test_a_host_that_ignores_its_children_still_gets_a_clean_build(tmp_path: Path) -> None:
+    """With SIGCHLD ignored (as some programs embedding the build set it), the child that makes
+    the staging tree ready is reaped by the system and its outcome is unknown: the build starts
+    from an empty tree instead, and still publishes exactly a clean build."""
+    site = write_site(tmp_path / "site", {})
+    output = tmp_path / "output"
+    for step in range(2):
+        _edited(site, output, step)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        _edited(site, output, 2)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert snapshot(output) == _clean(site, tmp_path)
+    _exactly_its_manifest(output)
