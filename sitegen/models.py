@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .audit.settings import AuditSettings
@@ -22,38 +24,113 @@ class Ref:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
 class Positions:
     """Where each value of a record is written, by its path ("fee", "conditions[3]",
     "materials[2].copies"): its line and column, so that later checks (the audit) can point at
-    it. Three parallel tuples rather than a dict: a record has dozens, they are looked up only
-    when a check reports one, and a warm build decodes them for every record of the site from
-    the cache (as dicts, a fifth of that decoding)."""
+    it. A record has dozens, and they are looked up only when a check reports one; so the
+    positions of a record read from the build cache stay the JSON text the cache holds
+    (`text`) until one is asked for. Decoding them for every record was most of the values, and
+    much of the time, of reading the cache on a warm build.
 
-    keys: tuple[str, ...] = ()
-    lines: tuple[int, ...] = ()
-    columns: tuple[int, ...] = ()
+    Immutable, like the records that hold them: equal when they hold the same positions."""
 
-    def __post_init__(self) -> None:
-        if not len(self.keys) == len(self.lines) == len(self.columns):
-            raise ValueError("positions need a line and a column for each key")
-        if len(set(self.keys)) != len(self.keys):
-            raise ValueError("a position is written twice")
+    __slots__ = ("_found", "_text")
+    _found: dict[str, tuple[int, int]] | None  # None until the text is decoded
+    _text: str | None  # None until asked for
 
-    @staticmethod
-    def of(found: Mapping[str, tuple[int, int]]) -> Positions:
-        return Positions(tuple(found), tuple(line for line, _ in found.values()),
-                         tuple(column for _, column in found.values()))
+    def __init__(self, found: Mapping[str, tuple[int, int]] | None = None) -> None:
+        object.__setattr__(self, "_found", dict(found) if found else {})
+        object.__setattr__(self, "_text", None)
+
+    @classmethod
+    def from_text(cls, text: str) -> Positions:
+        """Positions as `text` gave them, decoded when first needed. Text that is not what
+        `text` writes (only a hand-edited cache holds such) never raises: its positions read
+        as missing or wrong, like any cached value that is well typed but wrong. Only where
+        problems point depends on them (at worst the record's first line), never the site."""
+        positions = cls.__new__(cls)
+        object.__setattr__(positions, "_found", None)
+        object.__setattr__(positions, "_text", text)
+        return positions
+
+    @property
+    def text(self) -> str:
+        """The positions as JSON: one flat list [key, line, column, key, …]."""
+        if self._text is None:
+            flat = [item for key, (line, column) in self._table().items() for item in (key, line, column)]
+            object.__setattr__(self, "_text", json.dumps(flat, ensure_ascii=False, separators=(",", ":")))
+        assert self._text is not None
+        return self._text
 
     def get(self, key: str) -> tuple[int, int] | None:
-        try:
-            index = self.keys.index(key)
-        except ValueError:
-            return None
-        return self.lines[index], self.columns[index]
+        if self._found is None:  # still the cache's text: find this one key in it
+            return _find_position(self._text or "", key)
+        return self._found.get(key)
+
+    def items(self) -> Iterator[tuple[str, tuple[int, int]]]:
+        return iter(self._table().items())
 
     def __contains__(self, key: object) -> bool:
-        return key in self.keys
+        return key in self._table()
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Positions):
+            return NotImplemented
+        return self._table() == other._table()
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._table().items()))
+
+    def __repr__(self) -> str:
+        return f"Positions({self._table()!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Positions are immutable")
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:  # pickle and copy, past __setattr__
+        return Positions.from_text, (self.text,)
+
+    def _table(self) -> dict[str, tuple[int, int]]:
+        if self._found is None:
+            object.__setattr__(self, "_found", _parse_positions(self._text or ""))
+        assert self._found is not None
+        return self._found
+
+
+def _find_position(text: str, key: str) -> tuple[int, int] | None:
+    """`key`'s line and column in Positions.text, without decoding the rest (a warning's
+    place, for thousands of records on a site that has many). Every string of that JSON list
+    is a key, and a '"' that follows '[' or ',' starts one (inside a string '"' is escaped), so
+    the key is where '[' or ',' is followed by the key as JSON and a ','."""
+    needle = json.dumps(key, ensure_ascii=False) + ","
+    at = text.find(needle)
+    while at > 0 and text[at - 1] not in "[,":
+        at = text.find(needle, at + 1)
+    numbers = _LINE_COLUMN.match(text, at + len(needle)) if at > 0 else None
+    return (int(numbers[1]), int(numbers[2])) if numbers else None
+
+
+_LINE_COLUMN = re.compile(r"(-?[0-9]+),(-?[0-9]+)[,\]]")
+
+
+def _parse_positions(text: str) -> dict[str, tuple[int, int]]:
+    try:
+        flat = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    if type(flat) is not list or len(flat) % 3:
+        return {}
+    keys, lines, columns = flat[0::3], flat[1::3], flat[2::3]
+    if not (set(map(type, keys)) <= _STR and set(map(type, lines)) | set(map(type, columns)) <= _INT):
+        return {}
+    found = dict(zip(keys, zip(lines, columns, strict=True), strict=True))
+    return found if len(found) == len(keys) else {}
+
+
+_STR, _INT = frozenset({str}), frozenset({int})
 
 
 @dataclass(frozen=True, slots=True)

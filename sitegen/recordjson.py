@@ -8,9 +8,10 @@ raises ValueError, and the caller validates the file afresh.
 Decoding the cache is much of a warm build's time, so the format carries no field names and
 no tags below the top level: a file's records are `[["Procedure", [field, ...]], ...]`, and
 each field is written as its type hint says — a nested record as the list of its fields, a
-tuple as a list, a date as ISO text, Origin.positions as one flat list. The codec of every
-class is made once, at import, from `dataclasses.fields()` and the type hints; it checks
-each value it reads against the hint, and each value it writes.
+tuple as a list, a date as ISO text, Origin.positions as a string of their own JSON (read
+when one is looked up, see models.Positions). The codec of every class is made once, at
+import, from `dataclasses.fields()` and the type hints; it checks each value it reads
+against the hint, and each value it writes.
 """
 
 from __future__ import annotations
@@ -275,31 +276,21 @@ def _tuple_codec(item: _Codec) -> _Codec:
 
 
 def _positions_codec() -> _Codec:
-    """Origin.positions as one flat list: [key, line, column, key, …].
+    """Origin.positions as their own JSON text (Positions.text), a string inside the record's:
+    decoded only when a check looks one up. Positions are most of the cache by count (37 a
+    record on average); parsing them with every record was a third of reading the cache."""
 
-    Positions are most of the cache by count (37 a record on average): a list for each
-    would be most of the objects json.loads makes, and much of the time it takes.
-    """
-
-    def encode(value: Any) -> list[Any]:
+    def encode(value: Any) -> str:
         if type(value) is not m.Positions:
             raise ValueError(f"expected Positions, got {type(value).__name__}")
-        flat = [item for triple in zip(value.keys, value.lines, value.columns, strict=True) for item in triple]
-        decode(flat)  # the same checks as when reading it back
-        return flat
+        return value.text
 
     def decode(value: Any) -> m.Positions:
-        if type(value) is not list or len(value) % 3:
-            raise ValueError("positions must be a flat list of key, line, column")
-        keys, lines, columns = value[0::3], value[1::3], value[2::3]
-        if not (_all_of(_STR, keys) and _all_of(_INT, lines) and _all_of(_INT, columns)):
-            raise ValueError("positions must be a flat list of key, line, column")
-        return m.Positions(tuple(keys), tuple(lines), tuple(columns))  # ValueError for a key written twice
+        if type(value) is not str:
+            raise ValueError("positions must be their JSON text")
+        return m.Positions.from_text(value)
 
-    return _Codec(frozenset({m.Positions}), frozenset({list}), encode, decode)
-
-
-_STR, _INT = frozenset({str}), frozenset({int})
+    return _Codec(frozenset({m.Positions}), frozenset({str}), encode, decode)
 
 
 def _all_of(kinds: frozenset[type], values: list[Any]) -> bool:

@@ -347,7 +347,7 @@ def positions(node: Map) -> m.Positions:
             pending.extend((f"{path}.{key.value}", child) for key, child in value.entries)
         elif isinstance(value, Seq):
             pending.extend((f"{path}[{i + 1}]", item) for i, item in enumerate(value.items))
-    return m.Positions.of(found)
+    return m.Positions(found)
 
 
 def references(node: Node, kind: Kind) -> tuple[m.Ref, ...]:

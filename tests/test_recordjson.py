@@ -4,9 +4,11 @@ other text raises ValueError (the caller then validates the file afresh), never 
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import json
+import pickle
 import types
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
@@ -76,14 +78,13 @@ def test_every_record_of_a_real_site_comes_back_equal_and_of_the_same_types(site
 
 
 def values_of(hint: Any) -> st.SearchStrategy[Any]:
-    """Any value of a field's type hint (a TimeRange ends after it starts and Positions have a line
-    and a column for each of their keys, as their __post_init__ asks)."""
+    """Any value of a field's type hint (a TimeRange ends after it starts, as its __post_init__ asks)."""
     if hint is TimeRange:
         starts = st.integers(0, 1439)
         return starts.flatmap(lambda start: st.builds(TimeRange, st.just(start), st.integers(start + 1, 1440)))
     if hint is m.Positions:
         pairs = st.tuples(values_of(int), values_of(int))
-        return st.dictionaries(values_of(str), pairs, max_size=4).map(m.Positions.of)
+        return st.dictionaries(values_of(str), pairs, max_size=4).map(m.Positions)
     simple = {str: st.text(max_size=12), int: st.integers(-(2**63), 2**63), bool: st.booleans(),
               type(None): st.none(), dt.date: st.dates()}
     if hint in simple:
@@ -227,11 +228,9 @@ MALFORMED = {
     "a too long number": page_with(_set(3, None)).replace("null", "1" * 5000, 1),
     "an object for a tuple": page_with(_set_origin(2, {})),
     "a string for a tuple": page_with(_set_origin(2, "refs")),
-    "positions not in threes": page_with(lambda fields: fields[1][3].__delitem__(-1)),
-    "a position key that is a number": page_with(lambda fields: fields[1][3].__setitem__(0, 1)),
-    "a position line that is a string": page_with(lambda fields: fields[1][3].__setitem__(1, "1")),
-    "a position written twice": page_with(lambda fields: fields[1][3].extend(fields[1][3][:3])),
+    "positions as a list (cache schema 5)": page_with(_set_origin(3, ["title", 1, 8])),
     "positions as an object": page_with(_set_origin(3, {"title": [1, 8]})),
+    "positions as a number": page_with(_set_origin(3, 18)),
     "a date that is no date": session_with(_set(3, "2026-13-01")),
     "a date that is a number": session_with(_set(3, 20261210)),
     "a time range that ends before it starts": session_with(_set(4, [690, 540])),
@@ -257,6 +256,53 @@ def test_every_truncation_of_a_valid_text_raises_value_error() -> None:
     for end in range(len(text)):
         with pytest.raises(ValueError):
             recordjson.loads(text[:end])
+
+
+# --- positions stay their JSON text until a check looks one up ------------------------------------
+
+# JSON's own characters in keys, so that finding a key in the text without decoding it would trip
+KEYS = st.text(alphabet='ab",[]\\: 0', max_size=5)
+NUMBERS = st.integers(-3, 10**6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(KEYS, st.tuples(NUMBERS, NUMBERS), max_size=6), KEYS)
+def test_positions_read_from_their_text_hold_what_was_written(found: dict[str, tuple[int, int]],
+                                                              other: str) -> None:
+    written = m.Positions(found)
+    cached = m.Positions.from_text(written.text)
+    for key in [*found, other]:
+        assert cached.get(key) == found.get(key), key  # looked up in the text itself
+    assert cached == written and list(cached.items()) == list(found.items())  # decoded
+    for key in [*found, other]:
+        assert cached.get(key) == found.get(key), key
+    assert m.Positions.from_text(written.text).text == written.text
+
+
+DAMAGED_POSITIONS = {
+    "not json": "positions",
+    "not in threes": '["title",1]',
+    "a key that is a number": "[1,1,8]",
+    "a line that is a string": '["title","1",8]',
+    "a key written twice": '["title",1,8,"title",2,8]',
+    "an object": '{"title":[1,8]}',
+    "deep nesting": "[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("text", DAMAGED_POSITIONS.values(), ids=DAMAGED_POSITIONS.keys())
+def test_damaged_positions_read_as_none_and_never_raise(text: str) -> None:
+    positions = m.Positions.from_text(text)
+    assert positions == m.Positions() and len(positions) == 0 and "title" not in positions
+    assert positions.get("title") is None
+
+
+def test_positions_cannot_be_changed_but_can_be_copied() -> None:
+    positions = m.Positions({"title": (1, 8)})
+    with pytest.raises(AttributeError):
+        positions._found = {}  # type: ignore[misc]
+    assert positions.get("title") == (1, 8)
+    assert pickle.loads(pickle.dumps(positions)) == positions == copy.deepcopy(positions)
 
 
 JSON_VALUES = st.recursive(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .. import models as m
+from ..diagnostics import Location
 from ..values.hours import Hours
 from .finding import Finding, is_placeholder, place, plain, quoted
 
@@ -83,10 +84,9 @@ def procedure_materials(procedure: m.Procedure) -> Iterator[Finding]:
 
 def procedure_time_limit(procedure: m.Procedure) -> Iterator[Finding]:
     limits = procedure.time_limit
-    where = place(procedure.origin, "time_limit.promised", "time_limit")
     promised, statutory = _days(limits.promised), _days(limits.statutory)
     if promised is None:
-        yield Finding("procedure.time-limit", where,
+        yield Finding("procedure.time-limit", _time_limit_place(procedure),
                       f"{procedure.title} 的承诺时限 {quoted(str(limits.promised))} 不是明确的期限",
                       "承诺时限写工作日数，如 `promised: 10`；当场办结写 0")
         return
@@ -96,9 +96,13 @@ def procedure_time_limit(procedure: m.Procedure) -> Iterator[Finding]:
     # Days of the same kind compare directly, and M working days last at least M calendar days;
     # only calendar days promised against working days allowed cannot be judged without a date.
     if promised_days > statutory_days and (promised_working or not statutory_working):
-        yield Finding("procedure.time-limit", where,
+        yield Finding("procedure.time-limit", _time_limit_place(procedure),
                       f"{procedure.title} 的承诺时限 {limits.promised} 长于法定时限 {limits.statutory}",
                       "承诺时限不能超过法定时限")
+
+
+def _time_limit_place(procedure: m.Procedure) -> Location:
+    return place(procedure.origin, "time_limit.promised", "time_limit")
 
 
 def _days(limit: m.TimeLimit) -> tuple[int, bool] | None:
