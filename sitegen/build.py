@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,9 +37,9 @@ from .outputs.sitemap import robots, sitemap
 from .parallel import Done, Job, default_jobs, render_site
 from .render import DATA_FILES, render_body
 from .routes import Plan, Route, plan_routes, record_path
-from .sources import Sources, load_sources
+from .sources import Sources, file_key, load_sources
 from .theme import Theme, find_theme, load_theme, require_templates
-from .validate import Records, file_key, validate
+from .validate import Records, validate
 from .write import Reserved, Staging, check_output_dir, finish, manifest_digest, publish, reserve, wait_for_removals
 
 
@@ -114,8 +114,9 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         # before reading a file: an edit made after it shows as a different snapshot next time
         stats = options.snapshot or (snapshot(options, theme_dir) if store.enabled and options.memory is None else None)
         theme = load_theme(theme_dir)
-    with timer("load"):
-        sources = load_sources(options.site_dir, options.memory.sources if options.memory else None, options.changed)
+    with timer("load"):  # the files the cache has records of are decoded only if a problem quotes them
+        sources = load_sources(options.site_dir, options.memory.sources if options.memory else None, options.changed,
+                               store.validated_keys())
     inputs = _fingerprint(options, build_date, theme, sources)
     unsure = options.memory is not None and bool(options.memory.unsure)  # a failed in-place build wrote pages
     if options.write and not unsure and (last := _unchanged(store, options.output, inputs)) is not None:
@@ -135,7 +136,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         clean = not any(d.is_error for d in problems)
         memo = options.memory.audit if options.memory else None
         findings = audit(site, site.config.audit, records.holidays, memo) if clean else ()
-        problems.extend(quote_lines(findings, _texts(sources)))
+        problems.extend(quote_lines(findings, _Texts(sources)))
     with timer("routes"):
         plan = plan_routes(site, scorecard(site, findings, site.config.audit))
     require_templates(theme, {route.template for route in plan.routes})
@@ -331,10 +332,22 @@ def check_bodies(site: Site, plan: Plan) -> list[Diagnostic]:
     return problems
 
 
-def _texts(sources: Sources) -> dict[str, str]:
-    """Each source file's text by path, for quoting the line of a finding."""
-    files = (sources.site, sources.holidays, *sources.records)
-    return {source.path: source.text for source in files if source is not None}
+class _Texts(Mapping[str, str]):
+    """Each source file's text by path, for quoting the line of a finding: only the files
+    quoted are decoded (see SourceFile)."""
+
+    def __init__(self, sources: Sources) -> None:
+        files = (sources.site, sources.holidays, *sources.records)
+        self._files = {source.path: source for source in files if source is not None}
+
+    def __getitem__(self, path: str) -> str:
+        return self._files[path].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 def _final(problems: list[Diagnostic], options: BuildOptions) -> tuple[Diagnostic, ...]:

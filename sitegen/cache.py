@@ -185,7 +185,7 @@ class Store:
             self._write("DELETE FROM bodies WHERE key = ?", [(key,) for key in stored - keep])
 
     def validated(self, keys: Iterable[str]) -> dict[str, Validated]:
-        """The cached records of the files with these keys (see validate.file_key), where known."""
+        """The cached records of the files with these keys (see sources.file_key), where known."""
         if self.memory is not None:
             return {key: hit for key in keys if (hit := self.memory.validated.get(key)) is not None}
         if self._db is None:
@@ -198,6 +198,12 @@ class Store:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"
             return {}
         return found
+
+    def validated_keys(self) -> set[str]:
+        """The keys of every file the cache has records of (see sources.file_key)."""
+        if self.memory is not None:
+            return set(self.memory.validated)
+        return self._keys("records") or set()
 
     def save_validated(self, files: dict[str, Validated], encoded: Mapping[str, Encoded] | None = None) -> None:
         """Add these files' records, and forget every other file's. `encoded`: some of them as

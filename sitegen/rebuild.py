@@ -19,8 +19,9 @@ from .graph import Site
 from .outputs.opendata import DataFile, OpenData, open_data
 from .parallel import Done
 from .routes import Plan, Route, Urls, calendar_paths
+from .sources import file_key
 from .theme import Theme
-from .validate import Records, file_key
+from .validate import Records
 from .write import Staging, manifest_digest
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import posixpath
 import stat
+from collections.abc import Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +27,68 @@ ACTIVE_SUFFIXES = frozenset({
 })
 
 
-@dataclass(frozen=True, slots=True)
 class SourceFile:
+    """One content file as read: where it is, and its text — decoded from its bytes when first
+    needed if those bytes decoded before (the build cache knows them, see load_sources). A warm
+    build takes such a file's records from the cache: decoding every file of the site was a
+    third of reading them, for text that only the lines a problem quotes are taken from.
+
+    Immutable; equal when path, folder, slug, digest and text are."""
+
+    __slots__ = ("path", "folder", "slug", "digest", "_text", "_raw")
     path: str  # relative to the site dir, "/" separators: "content/procedures/gongan/huzhao.md"
     folder: str  # the kind's folder ("procedures"), or "" for site.yaml
     slug: str
-    text: str  # decoded, BOM removed, line endings normalised to "\n"
     digest: str  # of the raw bytes
+    _text: str | None  # decoded, BOM removed, line endings normalised to "\n"; None until needed
+    _raw: bytes | None  # the bytes while not decoded
+
+    def __init__(self, path: str, folder: str, slug: str, text: str, digest: str) -> None:
+        for name, value in (("path", path), ("folder", folder), ("slug", slug), ("digest", digest),
+                            ("_text", text), ("_raw", None)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def undecoded(cls, path: str, folder: str, slug: str, raw: bytes, digest: str) -> SourceFile:
+        """A file whose bytes are known to decode (they did before), decoded when first read."""
+        source = cls(path, folder, slug, "", digest)
+        object.__setattr__(source, "_text", None)
+        object.__setattr__(source, "_raw", raw)
+        return source
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            raw = self._raw or b""
+            # Bytes that no longer decode could only come with a hand-made cache: never a traceback.
+            text = decode(raw, self.path, []) or raw.decode("utf-8", "replace")
+            object.__setattr__(self, "_text", text)
+            object.__setattr__(self, "_raw", None)
+        assert self._text is not None
+        return self._text
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SourceFile):
+            return NotImplemented
+        return (self.path, self.folder, self.slug, self.digest, self.text) == (
+            other.path, other.folder, other.slug, other.digest, other.text)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.digest))
+
+    def __repr__(self) -> str:
+        return f"SourceFile({self.path!r}, {self.folder!r}, {self.slug!r}, digest={self.digest!r})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a SourceFile is immutable")
+
+    def __reduce__(self) -> tuple[object, tuple[str, str, str, str, str]]:  # pickle and copy, past __setattr__
+        return SourceFile, (self.path, self.folder, self.slug, self.text, self.digest)
+
+
+def file_key(path: str, digest: str) -> str:
+    """A file's records depend on its path (slug, origin) and its bytes, and on nothing else."""
+    return f"{path}\0{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +126,12 @@ class Seen:
     folders: dict[str, _Listing] = field(default_factory=dict)  # path within content/ ("", "a/") -> listing
 
 
-def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[str] | None = None) -> Sources:
+def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[str] | None = None,
+                 decoded: Container[str] = frozenset()) -> Sources:
     """Every source under content/. `seen`: what the last call read; `changed`: the only paths
-    (relative to site_dir, "content/a/b.md") that may differ since it, when the caller knows."""
+    (relative to site_dir, "content/a/b.md") that may differ since it, when the caller knows;
+    `decoded`: the file_keys of record files whose bytes decoded before (the build cache's),
+    whose text is decoded only when something reads it."""
     content = site_dir / "content"
     trusted = changed if seen is not None else None
     problems: list[Diagnostic] = []
@@ -136,7 +195,7 @@ def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[st
                     f"文件名只用小写字母、数字和连字符，如 {_suggest_slug(stem)}{suffix}", "source.slug")
             continue
         attempted[top].add(stem)
-        source = _read_seen(path, rel, top, stem, problems, seen)
+        source = _read_seen(path, rel, top, stem, problems, seen, decoded)
         if source is not None:
             records.append(source)
     if seen is not None:  # files no longer there are forgotten: one that comes back is read again
@@ -248,10 +307,10 @@ def _read_bytes(path: str, rel: str, problems: list[Diagnostic]) -> bytes | None
 
 
 def _read_seen(path: str, rel: str, folder: str, slug: str, problems: list[Diagnostic],
-               seen: Seen | None) -> SourceFile | None:
+               seen: Seen | None, decoded: Container[str]) -> SourceFile | None:
     """The file as read last time if its stat is unchanged, else read now."""
     if seen is None:
-        return _read(path, rel, folder, slug, problems)
+        return _read(path, rel, folder, slug, problems, decoded)
     try:
         info = os.stat(path)
     except OSError:
@@ -260,20 +319,24 @@ def _read_seen(path: str, rel: str, folder: str, slug: str, problems: list[Diagn
     known = seen.files.get(rel)
     if known is not None and known[0] == key:
         return known[1]
-    source = _read(path, rel, folder, slug, problems)
+    source = _read(path, rel, folder, slug, problems, decoded)
     if source is not None:
         seen.files[rel] = (key, source)
     return source
 
 
-def _read(path: str, rel: str, folder: str, slug: str, problems: list[Diagnostic]) -> SourceFile | None:
+def _read(path: str, rel: str, folder: str, slug: str, problems: list[Diagnostic],
+          decoded: Container[str] = frozenset()) -> SourceFile | None:
     raw = _read_bytes(path, rel, problems)
     if raw is None:
         return None
+    digest = hashlib.sha256(raw).hexdigest()
+    if file_key(rel, digest) in decoded:
+        return SourceFile.undecoded(rel, folder, slug, raw, digest)
     text = decode(raw, rel, problems)
     if text is None:
         return None
-    return SourceFile(rel, folder, slug, text, hashlib.sha256(raw).hexdigest())
+    return SourceFile(rel, folder, slug, text, digest)
 
 
 def decode(raw: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
@@ -292,11 +355,13 @@ def decode(raw: bytes, rel: str, problems: list[Diagnostic]) -> str | None:
                      "source.encoding")
         problems.extend(report.diagnostics)
         return None
-    if "\x00" in text:
+    # Looked for in the bytes, where the search is a memchr: on a site's many files, scanning
+    # the decoded text for them took almost as long as decoding it.
+    if b"\x00" in raw:
         problems.append(Diagnostic(Severity.ERROR, Location(rel), "文件含有空字符（\\0），不是文本文件",
                                    "内容文件应为纯文本 UTF-8", "source.encoding"))
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if b"\r" in raw else text
 
 
 def _guess_encoding(raw: bytes) -> str:

@@ -13,7 +13,7 @@ from . import recordjson
 from .diagnostics import Diagnostic, Reporter, from_dict, to_dict
 from .fields import parse_mapping
 from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_id, site_config
-from .sources import SourceFile, Sources
+from .sources import SourceFile, Sources, file_key
 from .workdays import NO_HOLIDAYS, Holidays, parse_holidays
 from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
 
@@ -44,11 +44,6 @@ PARALLEL_FROM = 512
 # What validating a file and encoding its records costs a worker, against validating it alone:
 # this process takes the larger share, as it neither encodes its own nor waits to.
 _WORKER_COST = 1.25
-
-
-def file_key(path: str, digest: str) -> str:
-    """A file's records depend on its path (slug, origin) and its bytes, and on nothing else."""
-    return f"{path}\0{digest}"
 
 
 @dataclass(frozen=True, slots=True)

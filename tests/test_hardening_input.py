@@ -3,6 +3,7 @@ traceback, never a silent change of value (issue 3, part 1)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.markdown import render_markdown
-from sitegen.sources import load_sources
+from sitegen.sources import file_key, load_sources
 from sitegen.validate import validate
 from tests.hardening import FULL_FILES, every_field, full_record, full_site_files, record_file, set_at, wrong_shapes
 from tests.sites import BASELINE, DEPARTMENT, HALL, LEADER, PROCEDURE, RECEPTIONS, SITE_YAML, build, check, write_site
@@ -133,6 +134,31 @@ def test_bom_crlf_and_lone_cr_give_the_same_records_and_lines(tmp_path: Path) ->
         broken = DEPARTMENT.replace("027-87000001", "8700-0001")
         write_site(site, {OFFICE: encode(broken)})
         fails_at(site, f"{OFFICE}:7:13: error:", "phones[1].number")
+
+
+def test_files_the_cache_knows_are_decoded_when_read_and_come_out_the_same(tmp_path: Path) -> None:
+    """Record files whose bytes decoded before (the build cache's keys, load_sources `decoded`)
+    are decoded only when something reads their text, to the same text. Bytes that do not
+    decode, which only a hand-made cache could claim did, read with replacement characters."""
+    hall = "content/halls/main-hall.yaml"
+    files: dict[str, str | bytes] = {
+        rel: b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8") for rel, text in BASELINE.items()}
+    files[OFFICE] = DEPARTMENT.replace("\n", "\r").encode("utf-8")
+    files[hall] = HALL.encode("gbk")
+    site = write_site(tmp_path, files)
+    eager = load_sources(site)
+    assert any(d.location.path == hall and d.code == "source.encoding" for d in eager.diagnostics)
+    keys = {file_key(source.path, source.digest) for source in eager.records}
+    keys.add(file_key(hall, hashlib.sha256((site / hall).read_bytes()).hexdigest()))
+
+    late = load_sources(site, decoded=keys)
+    assert late.site == eager.site and not any(d.location.path == hall for d in late.diagnostics)
+    by_path = {source.path: source for source in late.records}
+    assert all(source._text is None for source in by_path.values())  # nothing decoded yet
+    assert by_path.pop(hall).text.startswith("name: \ufffd")
+    assert tuple(by_path.values()) == eager.records  # path, digest and text
+    assert "\r" not in by_path[OFFICE].text and not by_path[OFFICE].text.startswith("\ufeff")
+    assert validate(late).departments == validate(eager).departments
 
 
 def test_a_tab_in_the_indentation_is_an_error_with_a_hint(tmp_path: Path) -> None:
