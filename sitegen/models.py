@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from .audit.settings import AuditSettings
 from .values.hours import Hours, TimeRange
@@ -147,12 +149,84 @@ class Origin:
         return self.positions.get(key) or (self.line, 1)
 
 
-@dataclass(frozen=True, slots=True)
 class Markdown:
-    """A Markdown body as written, with the file line on which it starts."""
+    """A Markdown body as written, with the file line on which it starts (the line after the
+    front matter's closing `---`: the body is the rest of the file).
 
-    text: str
+    A body read from the build cache holds only that line and a digest of its text, and is
+    bound to its source file (`bind`): its text is taken from the file's when first needed.
+    Bodies were two thirds of the cache's bytes, and a warm build renders few of them. Equal
+    when their lines and texts are (by digest: the body of an edited file's last version, read
+    to see what changed, is never bound)."""
+
+    __slots__ = ("line", "_text", "_digest", "_source")
     line: int
+    _text: str | None  # None until taken from the source
+    _digest: str | None  # of the text; None until needed
+    _source: HasText | None  # the source file a cached body is taken from
+
+    def __init__(self, text: str, line: int) -> None:
+        for name, value in (("line", line), ("_text", text), ("_digest", None), ("_source", None)):
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def cached(cls, line: int, digest: str) -> Markdown:
+        """A body as the cache keeps it, to be bound to its source file before it is read."""
+        body = cls("", line)
+        object.__setattr__(body, "_text", None)
+        object.__setattr__(body, "_digest", digest)
+        return body
+
+    def bind(self, source: HasText) -> None:
+        """Take the text, when it is needed, from this source file: the one the body was
+        validated from (the cache's key is the file's path and digest)."""
+        if self._text is None:
+            object.__setattr__(self, "_source", source)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            if self._source is None:
+                raise RuntimeError(f"the cached Markdown body at line {self.line} was read before it was bound")
+            parts = self._source.text.split("\n", self.line - 1)
+            object.__setattr__(self, "_text", parts[-1] if len(parts) == self.line else "")
+            object.__setattr__(self, "_source", None)
+        assert self._text is not None
+        return self._text
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            digest = hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+            object.__setattr__(self, "_digest", digest)
+        assert self._digest is not None
+        return self._digest
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Markdown):
+            return NotImplemented
+        return self.line == other.line and self.digest == other.digest
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.digest))
+
+    def __repr__(self) -> str:
+        return f"Markdown(line={self.line}, digest={self.digest[:12]})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Markdown body is immutable")
+
+    def __reduce__(self) -> tuple[object, tuple[str, int] | tuple[int, str]]:  # pickle and copy
+        if self._text is None and self._source is None:
+            return Markdown.cached, (self.line, self.digest)
+        return Markdown, (self.text, self.line)
+
+
+class HasText(Protocol):
+    """A source file, as a cached Markdown body sees it (sources.SourceFile)."""
+
+    @property
+    def text(self) -> str: ...
 
 
 # --- site.yaml -------------------------------------------------------------------------------

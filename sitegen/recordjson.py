@@ -9,7 +9,8 @@ Decoding the cache is much of a warm build's time, so the format carries no fiel
 no tags below the top level: a file's records are `[["Procedure", [field, ...]], ...]`, and
 each field is written as its type hint says — a nested record as the list of its fields, a
 tuple as a list, a date as ISO text, Origin.positions as a string of their own JSON (read
-when one is looked up, see models.Positions). The codec of every class is made once, at
+when one is looked up, see models.Positions), a Markdown body as its line and digest (its
+text is its source file's, see models.Markdown). The codec of every class is made once, at
 import, from `dataclasses.fields()` and the type hints; it checks each value it reads
 against the hint, and each value it writes.
 """
@@ -100,6 +101,8 @@ def _codec(hint: Any) -> _Codec:
         return _Codec(frozenset({dt.date}), frozenset({str}), _date_text, _date)
     if hint is m.Positions:
         return _positions_codec()
+    if hint is m.Markdown:
+        return _markdown_codec()
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _class_codec(hint)
     origin, args = get_origin(hint), get_args(hint)
@@ -291,6 +294,24 @@ def _positions_codec() -> _Codec:
         return m.Positions.from_text(value)
 
     return _Codec(frozenset({m.Positions}), frozenset({str}), encode, decode)
+
+
+def _markdown_codec() -> _Codec:
+    """A Markdown body as [line, digest of its text]: the text is its source file's from that
+    line on, taken when the body is read (see models.Markdown). A file's records are cached
+    under its path and digest, so the file is the one the body was validated from."""
+
+    def encode(value: Any) -> list[Any]:
+        if type(value) is not m.Markdown:
+            raise ValueError(f"expected Markdown, got {type(value).__name__}")
+        return [value.line, value.digest]
+
+    def decode(value: Any) -> m.Markdown:
+        if type(value) is not list or len(value) != 2 or type(value[0]) is not int or type(value[1]) is not str:
+            raise ValueError("a Markdown body must be [line, digest]")
+        return m.Markdown.cached(value[0], value[1])
+
+    return _Codec(frozenset({m.Markdown}), frozenset({list}), encode, decode)
 
 
 def _all_of(kinds: frozenset[type], values: list[Any]) -> bool:

@@ -101,6 +101,9 @@ def validate(
         result = known.get(key)
         if result is None:
             result = Validated.decode(encoded[key]) if key in encoded else _validate_file(source)
+        for record in result.records:  # a body from the cache or a worker: its text is this file's
+            if isinstance(body := getattr(record, "body", None), m.Markdown):
+                body.bind(source)
         files[key] = result
         by_folder[source.folder].extend(result.records)
         diagnostics.extend(result.diagnostics)

@@ -82,6 +82,8 @@ def values_of(hint: Any) -> st.SearchStrategy[Any]:
     if hint is TimeRange:
         starts = st.integers(0, 1439)
         return starts.flatmap(lambda start: st.builds(TimeRange, st.just(start), st.integers(start + 1, 1440)))
+    if hint is m.Markdown:
+        return st.builds(m.Markdown, st.text(max_size=12), values_of(int))
     if hint is m.Positions:
         pairs = st.tuples(values_of(int), values_of(int))
         return st.dictionaries(values_of(str), pairs, max_size=4).map(m.Positions)
@@ -229,6 +231,9 @@ MALFORMED = {
     "an object for a tuple": page_with(_set_origin(2, {})),
     "a string for a tuple": page_with(_set_origin(2, "refs")),
     "positions as a list (cache schema 5)": page_with(_set_origin(3, ["title", 1, 8])),
+    "a body as its text and line (cache schema 6)": page_with(_set(4, ["正文", 5])),
+    "a body without its digest": page_with(_set(4, [5])),
+    "a body's line as a string": page_with(_set(4, ["5", "digest"])),
     "positions as an object": page_with(_set_origin(3, {"title": [1, 8]})),
     "positions as a number": page_with(_set_origin(3, 18)),
     "a date that is no date": session_with(_set(3, "2026-13-01")),
@@ -303,6 +308,33 @@ def test_positions_cannot_be_changed_but_can_be_copied() -> None:
         positions._found = {}  # type: ignore[misc]
     assert positions.get("title") == (1, 8)
     assert pickle.loads(pickle.dumps(positions)) == positions == copy.deepcopy(positions)
+
+
+# --- a cached body is its source file's text ------------------------------------------------------
+
+COMMENTS = st.text(alphabet="ab -:", max_size=6).map(lambda text: "# " + text)  # front matter of any length
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(COMMENTS, max_size=4), st.text(alphabet="ab\n-", max_size=12), st.booleans())
+def test_a_cached_body_bound_to_its_file_reads_as_the_body_validated(front: list[str], body: str,
+                                                                     newline: bool) -> None:
+    """Whatever the front matter's length, and with or without a line after its `---`."""
+    text = "\n".join(["---", "title: 指南", *front, "---"]) + ("\n" + body if newline or body else "")
+    [page] = validated("pages", text)
+    source = SourceFile("content/pages/item.md", "pages", "item", text, "d")
+    [cached] = recordjson.loads(recordjson.dumps((page,)))
+    assert cached.body == page.body  # by line and digest, before it is bound
+    cached.body.bind(source)
+    assert cached.body.text == page.body.text and cached.body.line == page.body.line
+
+
+def test_a_cached_body_read_before_it_is_bound_is_a_bug_not_a_wrong_page() -> None:
+    [page] = validated("pages", "---\ntitle: 指南\n---\n正文\n")
+    [cached] = recordjson.loads(recordjson.dumps((page,)))
+    with pytest.raises(RuntimeError):
+        cached.body.text  # noqa: B018 - the read is the test
+    assert pickle.loads(pickle.dumps(cached.body)) == cached.body == page.body
 
 
 JSON_VALUES = st.recursive(
