@@ -26,7 +26,21 @@ class Ref:
     column: int
 
 
-class Positions:
+class Frozen:
+    """A value set once, by its own constructors, and never changed after; its lazily filled
+    caches (a decoded text, a digest) are set by its own methods through `_set`."""
+
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a {type(self).__name__} cannot be changed")
+
+    def _set(self, **values: object) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+
+class Positions(Frozen):
     """Where each value of a record is written, by its path ("fee", "conditions[3]",
     "materials[2].copies"): its line and column, so that later checks (the audit) can point at
     it. A record has dozens, and they are looked up only when a check reports one; so the
@@ -41,8 +55,7 @@ class Positions:
     _text: str | None  # None until asked for
 
     def __init__(self, found: Mapping[str, tuple[int, int]] | None = None) -> None:
-        object.__setattr__(self, "_found", dict(found) if found else {})
-        object.__setattr__(self, "_text", None)
+        self._set(_found=dict(found) if found else {}, _text=None)
 
     @classmethod
     def from_text(cls, text: str) -> Positions:
@@ -50,9 +63,8 @@ class Positions:
         `text` writes (only a hand-edited cache holds such) never raises: its positions read
         as missing or wrong, like any cached value that is well typed but wrong. Only where
         problems point depends on them (at worst the record's first line), never the site."""
-        positions = cls.__new__(cls)
-        object.__setattr__(positions, "_found", None)
-        object.__setattr__(positions, "_text", text)
+        positions = cls.__new__(cls)  # no __init__: one per record of the cache, on every warm build
+        positions._set(_found=None, _text=text)
         return positions
 
     @property
@@ -60,7 +72,7 @@ class Positions:
         """The positions as JSON: one flat list [key, line, column, key, …]."""
         if self._text is None:
             flat = [item for key, (line, column) in self._table().items() for item in (key, line, column)]
-            object.__setattr__(self, "_text", json.dumps(flat, ensure_ascii=False, separators=(",", ":")))
+            self._set(_text=json.dumps(flat, ensure_ascii=False, separators=(",", ":")))
         assert self._text is not None
         return self._text
 
@@ -89,15 +101,12 @@ class Positions:
     def __repr__(self) -> str:
         return f"Positions({self._table()!r})"
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("Positions are immutable")
-
     def __reduce__(self) -> tuple[object, tuple[str]]:  # pickle and copy, past __setattr__
         return Positions.from_text, (self.text,)
 
     def _table(self) -> dict[str, tuple[int, int]]:
         if self._found is None:
-            object.__setattr__(self, "_found", _parse_positions(self._text or ""))
+            self._set(_found=_parse_positions(self._text or ""))
         assert self._found is not None
         return self._found
 
@@ -149,7 +158,7 @@ class Origin:
         return self.positions.get(key) or (self.line, 1)
 
 
-class Markdown:
+class Markdown(Frozen):
     """A Markdown body as written, with the file line on which it starts (the line after the
     front matter's closing `---`: the body is the rest of the file).
 
@@ -166,22 +175,20 @@ class Markdown:
     _source: HasText | None  # the source file a cached body is taken from
 
     def __init__(self, text: str, line: int) -> None:
-        for name, value in (("line", line), ("_text", text), ("_digest", None), ("_source", None)):
-            object.__setattr__(self, name, value)
+        self._set(line=line, _text=text, _digest=None, _source=None)
 
     @classmethod
     def cached(cls, line: int, digest: str) -> Markdown:
         """A body as the cache keeps it, to be bound to its source file before it is read."""
-        body = cls("", line)
-        object.__setattr__(body, "_text", None)
-        object.__setattr__(body, "_digest", digest)
+        body = cls.__new__(cls)  # no __init__: one per page of the cache, on every warm build
+        body._set(line=line, _text=None, _digest=digest, _source=None)
         return body
 
     def bind(self, source: HasText) -> None:
         """Take the text, when it is needed, from this source file: the one the body was
         validated from (the cache's key is the file's path and digest)."""
         if self._text is None:
-            object.__setattr__(self, "_source", source)
+            self._set(_source=source)
 
     @property
     def text(self) -> str:
@@ -189,16 +196,14 @@ class Markdown:
             if self._source is None:
                 raise RuntimeError(f"the cached Markdown body at line {self.line} was read before it was bound")
             parts = self._source.text.split("\n", self.line - 1)
-            object.__setattr__(self, "_text", parts[-1] if len(parts) == self.line else "")
-            object.__setattr__(self, "_source", None)
+            self._set(_text=parts[-1] if len(parts) == self.line else "", _source=None)
         assert self._text is not None
         return self._text
 
     @property
     def digest(self) -> str:
         if self._digest is None:
-            digest = hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
-            object.__setattr__(self, "_digest", digest)
+            self._set(_digest=hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest())
         assert self._digest is not None
         return self._digest
 
@@ -212,9 +217,6 @@ class Markdown:
 
     def __repr__(self) -> str:
         return f"Markdown(line={self.line}, digest={self.digest[:12]})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("a Markdown body is immutable")
 
     def __reduce__(self) -> tuple[object, tuple[str, int] | tuple[int, str]]:  # pickle and copy
         if self._text is None and self._source is None:

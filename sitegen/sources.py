@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, Reporter, Severity
-from .models import Asset
+from .models import Asset, Frozen
 from .schema import KINDS
 from .slugs import is_slug
 
@@ -27,7 +27,7 @@ ACTIVE_SUFFIXES = frozenset({
 })
 
 
-class SourceFile:
+class SourceFile(Frozen):
     """One content file as read: where it is, and its text — decoded from its bytes when first
     needed if those bytes decoded before (the build cache knows them, see load_sources). A warm
     build takes such a file's records from the cache: decoding every file of the site was a
@@ -44,16 +44,13 @@ class SourceFile:
     _raw: bytes | None  # the bytes while not decoded
 
     def __init__(self, path: str, folder: str, slug: str, text: str, digest: str) -> None:
-        for name, value in (("path", path), ("folder", folder), ("slug", slug), ("digest", digest),
-                            ("_text", text), ("_raw", None)):
-            object.__setattr__(self, name, value)
+        self._set(path=path, folder=folder, slug=slug, digest=digest, _text=text, _raw=None)
 
     @classmethod
     def undecoded(cls, path: str, folder: str, slug: str, raw: bytes, digest: str) -> SourceFile:
         """A file whose bytes are known to decode (they did before), decoded when first read."""
         source = cls(path, folder, slug, "", digest)
-        object.__setattr__(source, "_text", None)
-        object.__setattr__(source, "_raw", raw)
+        source._set(_text=None, _raw=raw)
         return source
 
     @property
@@ -62,8 +59,7 @@ class SourceFile:
             raw = self._raw or b""
             # Bytes that no longer decode could only come with a hand-made cache: never a traceback.
             text = decode(raw, self.path, []) or raw.decode("utf-8", "replace")
-            object.__setattr__(self, "_text", text)
-            object.__setattr__(self, "_raw", None)
+            self._set(_text=text, _raw=None)
         assert self._text is not None
         return self._text
 
@@ -78,9 +74,6 @@ class SourceFile:
 
     def __repr__(self) -> str:
         return f"SourceFile({self.path!r}, {self.folder!r}, {self.slug!r}, digest={self.digest!r})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError("a SourceFile is immutable")
 
     def __reduce__(self) -> tuple[object, tuple[str, str, str, str, str]]:  # pickle and copy, past __setattr__
         return SourceFile, (self.path, self.folder, self.slug, self.text, self.digest)
