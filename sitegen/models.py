@@ -195,6 +195,7 @@ class Markdown(Frozen):
         if self._text is None:
             if self._source is None:
                 raise RuntimeError(f"the cached Markdown body at line {self.line} was read before it was bound")
+            # what yamlfile.split_front_matter takes as the body: every line from this one on
             parts = self._source.text.split("\n", self.line - 1)
             self._set(_text=parts[-1] if len(parts) == self.line else "", _source=None)
         assert self._text is not None

@@ -49,8 +49,8 @@ class SourceFile(Frozen):
     @classmethod
     def undecoded(cls, path: str, folder: str, slug: str, raw: bytes, digest: str) -> SourceFile:
         """A file whose bytes are known to decode (they did before), decoded when first read."""
-        source = cls(path, folder, slug, "", digest)
-        source._set(_text=None, _raw=raw)
+        source = cls.__new__(cls)  # no __init__: one per unchanged file, on every warm build
+        source._set(path=path, folder=folder, slug=slug, digest=digest, _text=None, _raw=raw)
         return source
 
     @property
