@@ -134,8 +134,7 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
         return _report(problems, options, timer)
     with timer("audit"):  # on a site with content errors the audit would report their echoes: wait
         clean = not any(d.is_error for d in problems)
-        memo = options.memory.audit if options.memory else None
-        findings = audit(site, site.config.audit, records.holidays, memo) if clean else ()
+        findings = audit(site, site.config.audit, records.holidays, records.findings()) if clean else ()
         problems.extend(quote_lines(findings, _Texts(sources)))
     with timer("routes"):
         plan = plan_routes(site, scorecard(site, findings, site.config.audit))

@@ -22,7 +22,6 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
-from .audit.engine import AuditMemo
 from .incremental import PageState, State
 from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key, output_key
 from .markdown import Heading, LinkResolver
@@ -73,7 +72,6 @@ class Memory:
     sources: Seen = field(default_factory=Seen)  # content files by stat: unchanged ones are not read
     templates: jinja2.BytecodeCache = field(default_factory=lambda: _TemplateCache())
     unsure: set[str] = field(default_factory=set)  # pages a failed in-place build may have changed
-    audit: dict[str, AuditMemo] = field(default_factory=dict)  # the record checks' findings, by record
 
 
 class _TemplateCache(jinja2.BytecodeCache):
@@ -112,21 +110,21 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None or row[0] != SCHEMA:  # another version's tables may have other columns
+                if row is not None:
+                    self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
+                for table in ("bodies", "records", "pages"):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute("DELETE FROM meta")
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, records TEXT, problems TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, records TEXT, problems TEXT, "
+                       "findings TEXT)")
             # what each page of an output read (incremental.State's pages; the rest is in meta)
             db.execute("CREATE TABLE IF NOT EXISTS pages (output TEXT, path TEXT, route TEXT, reads TEXT, "
                        "PRIMARY KEY (output, path)) WITHOUT ROWID")
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != SCHEMA:
-                if row is not None:
-                    self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
-                db.execute("DELETE FROM bodies")
-                db.execute("DELETE FROM records")
-                db.execute("DELETE FROM pages")
-                db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-                db.commit()
+            db.commit()
             return db
         except (sqlite3.Error, OSError) as exc:
             self.problem = f"缓存目录 {path.parent} 无法使用（{exc}），本次不使用缓存"
@@ -192,8 +190,9 @@ class Store:
             return {}
         found = {}
         try:
-            for key, records, problems in self._select("SELECT key, records, problems FROM records", keys):
-                found[key] = Validated.decode((records, problems))
+            query = "SELECT key, records, problems, findings FROM records"
+            for key, records, problems, findings in self._select(query, keys):
+                found[key] = Validated.decode((records, problems, findings))
         except (sqlite3.Error, ValueError, KeyError, TypeError) as exc:
             self.problem = f"缓存内容已损坏（{exc}），已忽略"
             return {}
@@ -216,7 +215,7 @@ class Store:
         if stored is None:
             return
         encoded = encoded or {}
-        self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", [
+        self._write("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", [
             (key, *(encoded.get(key) or v.encode())) for key, v in files.items() if key not in stored])
         self._write("DELETE FROM records WHERE key = ?", [(key,) for key in stored - set(files)])
 

@@ -31,7 +31,7 @@ from .diagnostics import from_dict, sorted_diagnostics
 from .options import BuildOptions, BuildReport, resolve_build_date
 from .write import manifest_digest
 
-SCHEMA = f"sitegen-cache-7/{__version__}"
+SCHEMA = f"sitegen-cache-8/{__version__}"
 DATABASE = "cache.sqlite"
 SETTLED_NS = 2_000_000_000  # entries younger than this at snapshot time make the snapshot untrusted
 

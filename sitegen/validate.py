@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import models as m
 from . import recordjson
+from .audit.engine import record_findings
+from .audit.finding import Finding
 from .diagnostics import Diagnostic, Reporter, from_dict, to_dict
 from .fields import parse_mapping
 from .schema import KINDS, SESSION, SITE, Kind, positions, references, session_id, site_config
@@ -20,25 +22,39 @@ from .yamlfile import Map, Node, Seq, kind_name, parse_yaml, split_front_matter
 
 @dataclass(frozen=True, slots=True)
 class Validated:
-    """One content file's records and problems: what the build cache keeps per file."""
+    """One content file's records and problems, and the openness audit's findings on its records
+    that the records alone decide (see audit.record_findings): what the build cache keeps per file."""
 
     records: tuple[Any, ...]
     diagnostics: tuple[Diagnostic, ...]
+    findings: tuple[Finding, ...]
 
     def encode(self) -> Encoded:
         return (recordjson.dumps(self.records),
-                json.dumps([to_dict(d) for d in self.diagnostics], ensure_ascii=False))
+                json.dumps([to_dict(d) for d in self.diagnostics], ensure_ascii=False),
+                json.dumps([finding.to_json() for finding in self.findings], ensure_ascii=False))
 
     @staticmethod
     def decode(encoded: Encoded) -> Validated:
         """Raises ValueError, KeyError or TypeError on anything but what encode gave."""
-        records, problems = encoded
-        return Validated(recordjson.loads(records), tuple(from_dict(item) for item in json.loads(problems)))
+        records, problems, findings = encoded
+        return Validated(recordjson.loads(records), tuple(map(from_dict, _list(problems))),
+                         tuple(map(Finding.from_json, _list(findings))))
 
 
-# A file's records and problems as JSON (records, problems): a row of the build cache, and what
-# a validating worker process hands back.
-Encoded = tuple[str, str]
+def _list(text: str) -> list[Any]:
+    """A JSON list; most files have no problems and no findings, whose "[]" is not parsed."""
+    if text == "[]":
+        return []
+    value = json.loads(text)
+    if type(value) is not list:
+        raise ValueError("expected a list")
+    return value
+
+
+# A file's records, problems and findings as JSON: a row of the build cache, and what a
+# validating worker process hands back.
+Encoded = tuple[str, str, str]
 # Files to validate before it pays to fork worker processes for them (a cold build's many).
 PARALLEL_FROM = 512
 # What validating a file and encoding its records costs a worker, against validating it alone:
@@ -66,6 +82,10 @@ class Records:
     files: dict[str, Validated] = field(default_factory=dict)  # file_key -> its records and problems
     # file_key -> Validated.encode() of the files that worker processes validated (the cache keeps it)
     encoded: dict[str, Encoded] = field(default_factory=dict)
+
+    def findings(self) -> Iterator[Finding]:
+        """The audit's record checks' findings on every record (see Validated)."""
+        return (finding for validated in self.files.values() for finding in validated.findings)
 
 
 def validate(
@@ -129,7 +149,8 @@ def validate(
 
 def _validate_file(source: SourceFile) -> Validated:
     report = Reporter(source.path, source.text)
-    return Validated(tuple(_records_of(source, KINDS[source.folder], report)), tuple(report.diagnostics))
+    records = tuple(_records_of(source, KINDS[source.folder], report))
+    return Validated(records, tuple(report.diagnostics), record_findings(source.folder, records, source.text))
 
 
 def _validate_shared(

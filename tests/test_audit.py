@@ -32,7 +32,7 @@ from sitegen.diagnostics import Diagnostic, Reporter, Severity
 from sitegen.graph import Site, link
 from sitegen.schema import positions
 from sitegen.sources import load_sources
-from sitegen.validate import validate
+from sitegen.validate import Records, validate
 from sitegen.workdays import NO_HOLIDAYS, Holidays, parse_holidays
 from sitegen.yamlfile import Map, parse_yaml
 from tests.sites import BASELINE, DEPARTMENT, HALL, LEADER, POLICY, PROCEDURE, RECEPTIONS, SITE_YAML, write_site
@@ -81,7 +81,14 @@ def nested(own: int, parent: int) -> int:
 
 
 def load(root: Path, build_date: dt.date = BUILD_DATE) -> tuple[Site, Holidays]:
-    linked = link(validate(load_sources(root)), build_date)
+    site, holidays, _ = load_validated(root, build_date)
+    return site, holidays
+
+
+def load_validated(root: Path, build_date: dt.date = BUILD_DATE) -> tuple[Site, Holidays, Records]:
+    """The linked site, its holidays, and the validated records it was linked from."""
+    records = validate(load_sources(root))
+    linked = link(records, build_date)
     assert not [d for d in linked.diagnostics if d.is_error], linked.diagnostics
     assert linked.site is not None
     holidays_file = root / "content/holidays.yaml"
@@ -91,13 +98,25 @@ def load(root: Path, build_date: dt.date = BUILD_DATE) -> tuple[Site, Holidays]:
         report = Reporter("content/holidays.yaml", text)
         holidays = parse_holidays(parse_yaml(text, report), report)
     assert holidays is not None
-    return linked.site, holidays
+    return linked.site, holidays, records
 
 
 def run(tmp_path: Path, files: Mapping[str, str | None], settings: AuditSettings | None = None,
         build_date: dt.date = BUILD_DATE) -> tuple[Diagnostic, ...]:
-    site, holidays = load(write_site(tmp_path, {**QUIET, **files}), build_date)
-    return audit(site, settings or AuditSettings(), holidays)
+    """The audit's findings; every case also checks that the build's way of finding them (the
+    record checks run when each file is validated, with the line they point at) agrees."""
+    root = write_site(tmp_path, {**QUIET, **files})
+    site, holidays, records = load_validated(root, build_date)
+    diagnostics = audit(site, settings or AuditSettings(), holidays)
+    texts = _texts(root)
+    checked = audit(site, settings or AuditSettings(), holidays, records.findings())
+    assert quote_lines(checked, texts) == quote_lines(diagnostics, texts)
+    return diagnostics
+
+
+def _texts(root: Path) -> dict[str, str]:
+    sources = load_sources(root)
+    return {source.path: source.text for source in (sources.site, sources.holidays, *sources.records) if source}
 
 
 def line_of(text: str, needle: str) -> int:

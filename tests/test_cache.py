@@ -8,6 +8,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -180,3 +181,66 @@ def test_a_damaged_page_row_renders_every_page_again_with_a_warning(tmp_path: Pa
     assert build(tmp_path / "clean", "--no-cache").code == 0
     assert snapshot(site / "output") == snapshot(tmp_path / "clean" / "output")
     assert "增量构建记录已损坏" not in build(site).stderr  # the full render saved every row afresh
+
+
+VAGUE_BASIS = {"content/procedures/id-card.md": PROCEDURE.replace(
+    PROCEDURE.split("basis:\n", 1)[1].split("\n", 1)[0], "  - 相关规定")}
+
+
+def test_the_audit_findings_kept_with_a_files_records_report_as_a_clean_build_does(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", VAGUE_BASIS)
+    first = build(site)
+    assert first.code == 0 and "的办理依据 “相关规定”" in first.stderr and "    - 相关规定" in first.stderr
+    with sqlite3.connect(site / ".sitegen-cache/cache.sqlite") as db:
+        (findings,) = db.execute("SELECT findings FROM records WHERE key LIKE 'content/procedures/id-card.md%'") \
+            .fetchone()
+    assert "procedure.basis" in findings and "相关规定" in findings  # found when the file was validated
+    _edit_notice(site, "甲")  # the procedure's findings come from the cache
+    warm = build(site)
+    shutil.copytree(site / "content", tmp_path / "clean" / "content")
+    clean = build(tmp_path / "clean", "--no-cache")
+    assert (warm.code, _report(warm.stderr)) == (clean.code, _report(clean.stderr))
+
+
+@pytest.mark.parametrize("damage", [
+    '[["no.such.rule", "content/procedures/id-card.md", 1, 1, "m", "h", false, ""]]',
+    '[["procedure.basis", "content/procedures/id-card.md", "1", 1, "m", "h", false, ""]]',
+    '[["procedure.basis", "content/procedures/id-card.md", 1, 1, "m", "h", 0, ""]]',
+    '[["procedure.basis", "content/procedures/id-card.md", 1, 1, "m", "h", false]]',
+    '{"rule": "procedure.basis"}', '[1', "null",
+])
+def test_damaged_cached_findings_are_not_trusted(tmp_path: Path, damage: str) -> None:
+    site = write_site(tmp_path / "site", VAGUE_BASIS)
+    assert build(site).code == 0
+    with sqlite3.connect(site / ".sitegen-cache/cache.sqlite") as db:
+        db.execute("UPDATE records SET findings = ? WHERE key LIKE 'content/procedures/id-card.md%'", (damage,))
+    _edit_notice(site, "甲")
+    warm = build(site)
+    assert "缓存内容已损坏" in warm.stderr
+    shutil.copytree(site / "content", tmp_path / "clean" / "content")
+    clean = build(tmp_path / "clean", "--no-cache")
+    assert (warm.code, _report(warm.stderr)) == (clean.code, _report(clean.stderr))
+    assert snapshot(site / "output") == snapshot(tmp_path / "clean" / "output")
+
+
+def test_a_cache_of_another_version_with_other_columns_is_rebuilt(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", VAGUE_BASIS)
+    assert build(site).code == 0
+    expected = snapshot(site / "output")
+    with sqlite3.connect(site / ".sitegen-cache/cache.sqlite") as db:  # as sitegen-cache-7 left it
+        db.execute("DROP TABLE records")
+        db.execute("CREATE TABLE records (key TEXT PRIMARY KEY, records TEXT, problems TEXT)")
+        db.execute("INSERT INTO records VALUES (?, '[]', '[]')", ("content/procedures/id-card.md\0x",))
+        db.execute("UPDATE meta SET value = 'sitegen-cache-7/0.1.0' WHERE key = 'schema'")
+    shutil.rmtree(site / "output")
+    rebuilt = build(site)
+    assert rebuilt.code == 0 and "缓存由其他版本的 sitegen 生成" in rebuilt.stderr, rebuilt.stderr
+    assert snapshot(site / "output") == expected
+    _edit_notice(site, "甲")
+    again = build(site)
+    assert again.code == 0 and "缓存" not in again.stderr and "重新渲染" in again.stderr, again.stderr
+
+
+def _report(stderr: str) -> list[str]:
+    """What a build reports, without its timing and counts of pages rendered and kept."""
+    return [line for line in stderr.splitlines() if not line.startswith("完成") and "缓存" not in line]

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 _Check = Callable[["Site", AuditSettings, Holidays], Iterable[Finding]]
 _RecordCheck = Callable[[Any], Iterable[Finding]]
 
-# The checks that read one record each, with the Site list they run over and their rule. The
-# findings of a record stand as long as the record does (see AuditMemo).
+# The checks that read one record each, with the Site list (and content folder) they run over
+# and their rule. A record's findings are the record's alone: the build finds them when it
+# validates the record's file, and keeps them with its records (see record_findings).
 RECORD_CHECKS: tuple[tuple[str, str, _RecordCheck], ...] = (
     ("departments", "department.duties-phones", records.department_duties_phones),
     ("procedures", "procedure.basis", records.procedure_basis),
@@ -59,35 +60,35 @@ assert ({rule for ids, _ in CHECKS for rule in ids} | {rule for _, rule, _ in RE
 assert len(RULES_BY_ID) == len(RULES), "rule ids are unique"
 
 
-class AuditMemo:
-    """The findings of the record checks, by record, from one audit to the next (serve): an
-    unchanged record is the same object in every build of the process, so its findings stand.
-    Records no longer in the site are forgotten at each audit."""
+_CHECKS_BY_FOLDER: dict[str, tuple[_RecordCheck, ...]] = {
+    folder: tuple(check for kind, _, check in RECORD_CHECKS if kind == folder)
+    for folder in {kind for kind, _, _ in RECORD_CHECKS}
+}
 
-    def __init__(self) -> None:
-        self._kept: dict[int, tuple[Any, tuple[_RecordCheck, ...], list[Finding]]] = {}
 
-    def findings(self, records: Iterable[Any], checks: tuple[_RecordCheck, ...]) -> Iterator[Finding]:
-        kept, self._kept = self._kept, {}
-        for record in records:
-            known = kept.get(id(record))
-            if known is not None and known[0] is record and known[1] == checks:
-                found = known[2]
-            else:
-                found = [finding for check in checks for finding in check(record)]
-            self._kept[id(record)] = (record, checks, found)
-            yield from found
+def record_findings(folder: str, records: Iterable[Any], text: str) -> tuple[Finding, ...]:
+    """Every record check's findings on the records of one file of a content folder, whatever
+    the settings (the audit leaves out the rules that are off), each with the line of `text`
+    (the file's) it points at. What a record alone decides: found once when its file is
+    validated, and kept with its records while the file's bytes stay the same."""
+    checks = _CHECKS_BY_FOLDER.get(folder, ())
+    return tuple(
+        dataclasses.replace(finding, source_line=line)
+        if (line := _line(text, finding.location.line)) is not None else finding
+        for record in records for check in checks for finding in check(record)
+    )
 
 
 def audit(
     site: Site, settings: AuditSettings | None = None, holidays: Holidays = NO_HOLIDAYS,
-    memo: dict[str, AuditMemo] | None = None,
+    checked: Iterable[Finding] | None = None,
 ) -> tuple[Diagnostic, ...]:
     """Every openness finding of a linked site, sorted by place; code `audit.<rule id>`.
-    `memo`: the record checks' findings of the last audit, by Site list (serve keeps it)."""
+    `checked`: the record checks' findings on every record of the site, found when their files
+    were validated (see record_findings); without them, the checks run here."""
     settings = settings or AuditSettings()
     found: list[Diagnostic] = []
-    for finding in _findings(site, settings, holidays, memo):
+    for finding in _findings(site, settings, holidays, checked):
         diagnostic = _diagnostic(finding, settings)
         if diagnostic is not None:
             found.append(diagnostic)
@@ -95,16 +96,16 @@ def audit(
 
 
 def _findings(site: Site, settings: AuditSettings, holidays: Holidays,
-              memo: dict[str, AuditMemo] | None) -> Iterator[Finding]:
-    kinds: dict[str, list[_RecordCheck]] = {}
-    for kind, rule_id, record_check in RECORD_CHECKS:
-        if settings.severity_of(RULES_BY_ID[rule_id]) is not None:
-            kinds.setdefault(kind, []).append(record_check)
-    for kind, checks in kinds.items():
-        if memo is None:  # a single build: nothing to keep
+              checked: Iterable[Finding] | None) -> Iterator[Finding]:
+    if checked is not None:
+        yield from checked
+    else:
+        kinds: dict[str, list[_RecordCheck]] = {}
+        for kind, rule_id, record_check in RECORD_CHECKS:
+            if settings.severity_of(RULES_BY_ID[rule_id]) is not None:
+                kinds.setdefault(kind, []).append(record_check)
+        for kind, checks in kinds.items():
             yield from (finding for record in getattr(site, kind) for check in checks for finding in check(record))
-        else:
-            yield from memo.setdefault(kind, AuditMemo()).findings(getattr(site, kind), tuple(checks))
     for rule_ids, check in CHECKS:
         if any(settings.severity_of(RULES_BY_ID[rule_id]) is not None for rule_id in rule_ids):
             yield from check(site, settings, holidays)
@@ -118,7 +119,7 @@ def _diagnostic(finding: Finding, settings: AuditSettings) -> Diagnostic | None:
     if finding.at_most_warning:
         severity = Severity.WARNING
     hint = f"{finding.hint}。依据：{rule.source}" if finding.hint else f"依据：{rule.source}"
-    return Diagnostic(severity, finding.location, finding.message, hint, f"audit.{rule.id}")
+    return Diagnostic(severity, finding.location, finding.message, hint, f"audit.{rule.id}", finding.source_line)
 
 
 def quote_lines(diagnostics: Iterable[Diagnostic], texts: Mapping[str, str]) -> tuple[Diagnostic, ...]:

@@ -6,9 +6,11 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from .. import models as m
 from ..diagnostics import Location
+from .rules import RULES_BY_ID
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +22,26 @@ class Finding:
     # A shortfall that the rest of the year can still make good (22号 quotas before December):
     # reported as a warning whatever the rule's severity, unless the rule is off.
     at_most_warning: bool = False
+    source_line: str = ""  # the line it points at, when found with its file's text (see record_findings)
+
+    def to_json(self) -> list[Any]:
+        loc = self.location
+        return [self.rule, loc.path, loc.line, loc.column, self.message, self.hint, self.at_most_warning,
+                self.source_line]
+
+    @staticmethod
+    def from_json(item: Any) -> Finding:
+        """What to_json gave (the build cache keeps the record checks' findings with the
+        records); ValueError for anything else, a rule sitegen does not have too."""
+        if type(item) is not list or [type(value) for value in item] != _JSON_TYPES:
+            raise ValueError(f"not a cached finding: {item!r}"[:200])
+        rule, path, line, column, message, hint, at_most_warning, source_line = item
+        if rule not in RULES_BY_ID:
+            raise ValueError(f"unknown audit rule {rule!r}")
+        return Finding(rule, Location(path, line, column), message, hint, at_most_warning, source_line)
+
+
+_JSON_TYPES = [str, str, int, int, str, str, bool, str]
 
 
 def place(origin: m.Origin, *keys: str) -> Location:
