@@ -249,17 +249,23 @@ def signature(value: Any) -> str:
 
 def _shape(value: Any) -> Any:
     if is_record(value):
-        return ("record", record_file(value), getattr(value, "slug", None) or getattr(value, "id", None))
+        return _record_shape(value)
+    # The site's lists hold thousands of records, and its sets thousands of slugs: those are
+    # shaped here without a call each (the same shapes).
     if isinstance(value, tuple | list):
-        return tuple(_shape(item) for item in value)
+        return tuple(_record_shape(item) if is_record(item) else _shape(item) for item in value)
     if isinstance(value, dict):
         return tuple(sorted((str(key), _shape(item)) for key, item in value.items()))
     if isinstance(value, frozenset | set):
-        return tuple(sorted(repr(_shape(item)) for item in value))
+        return tuple(sorted(repr(item) if type(item) is str else repr(_shape(item)) for item in value))
     if is_dataclass(value) and not isinstance(value, type):  # a scorecard, a finding: field by field, so
         # that the records inside count by where they come from, not by the repr of every field
         return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in fields(value)))
     return value
+
+
+def _record_shape(record: Any) -> tuple[str, str, Any]:
+    return ("record", record_file(record), getattr(record, "slug", None) or getattr(record, "id", None))
 
 
 def _site_fields(site: Site) -> list[str]:
