@@ -85,7 +85,8 @@ def audit(
 ) -> tuple[Diagnostic, ...]:
     """Every openness finding of a linked site, sorted by place; code `audit.<rule id>`.
     `checked`: the record checks' findings on every record of the site, found when their files
-    were validated (see record_findings); without them, the checks run here."""
+    were validated (see record_findings); without them, the checks run here. The build passes
+    them for a site linked without errors, whose records are exactly the validated ones."""
     settings = settings or AuditSettings()
     found: list[Diagnostic] = []
     for finding in _findings(site, settings, holidays, checked):
