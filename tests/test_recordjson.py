@@ -19,8 +19,11 @@ from hypothesis import strategies as st
 
 from sitegen import models as m
 from sitegen import recordjson
+from sitegen.audit.finding import Finding
+from sitegen.audit.rules import RULES_BY_ID
+from sitegen.diagnostics import Location
 from sitegen.sources import SourceFile, Sources, load_sources
-from sitegen.validate import validate
+from sitegen.validate import Validated, validate
 from sitegen.values.hours import TimeRange
 
 REPO = Path(__file__).resolve().parents[1]  # the demo site is the repository's content/
@@ -379,3 +382,34 @@ def test_any_change_to_a_valid_text_decodes_to_well_typed_records_or_raises_valu
 def test_any_text_decodes_or_raises_value_error(text: str) -> None:
     with contextlib.suppress(ValueError):
         recordjson.dumps(recordjson.loads(text))
+
+
+# --- the audit's findings kept with a file's records (validate.Validated) -----------------------
+
+findings = st.builds(
+    Finding, st.sampled_from(sorted(RULES_BY_ID)),
+    st.builds(Location, st.text(), st.integers(0, 10**6), st.integers(0, 10**4)),
+    st.text(), st.text(), st.booleans(), st.text(),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(findings, max_size=4))
+def test_findings_come_back_equal_through_the_cache(found: list[Finding]) -> None:
+    validated = Validated((), (), tuple(found))
+    assert Validated.decode(validated.encode()) == validated
+
+
+@settings(max_examples=300)
+@given(st.one_of(
+    st.lists(st.lists(st.one_of(st.text(), st.integers(), st.booleans(), st.none()), max_size=9), max_size=3),
+    st.dictionaries(st.text(), st.integers(), max_size=2), st.integers(), st.text(), st.none(),
+))
+def test_anything_but_cached_findings_raises_value_error(value: Any) -> None:
+    try:
+        decoded = Validated.decode(("[]", "[]", json.dumps(value)))
+    except ValueError:
+        return
+    # what decodes is well-typed findings of rules sitegen has, read back as they were written
+    assert all(finding.rule in RULES_BY_ID for finding in decoded.findings)
+    assert [finding.to_json() for finding in decoded.findings] == value
