@@ -481,6 +481,48 @@ def test_starts_even_when_the_site_does_not_build(tmp_path: Path) -> None:
         assert wait_for_page(served, "/departments/office/", "027-87000001").status == 200
 
 
+# Python runs the collector's callbacks, and finalizers, wherever the main thread is; a
+# KeyboardInterrupt raised in one is printed as "Exception ignored" and dropped. This preview's
+# collector raises SIGINT from its callback, in the main thread, once the test says so.
+_INTERRUPTED_IN_A_FINALIZER = """
+import gc, signal, sys, threading
+from pathlib import Path
+from sitegen.cli import main
+
+go = Path(sys.argv[1])
+fired = []
+
+def ctrl_c_during_a_collection(phase, info):
+    if phase == "start" and not fired and threading.current_thread() is threading.main_thread() and go.exists():
+        fired.append(True)
+        signal.raise_signal(signal.SIGINT)
+
+gc.callbacks.append(ctrl_c_during_a_collection)
+gc.set_threshold(1)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_ctrl_c_stops_the_preview_even_when_a_finalizer_swallowed_it(tmp_path: Path) -> None:
+    site, go = write_site(tmp_path / "site", {}), tmp_path / "go"
+    port, log = free_port(), tmp_path / "serve.log"
+    served = Served(site, port, log, tmp_path)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _INTERRUPTED_IN_A_FINALIZER, str(go), "serve", str(site), "--port", str(port),
+             "--build-date", BUILD_DATE], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(proc, served)
+        go.touch()
+        code = proc.wait(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code == 0 and "已停止预览" in served.text(), served.text()
+    assert "Traceback" not in served.text() and "Exception ignored" not in served.text(), served.text()
+
+
 def test_editor_scratch_files_are_not_sources() -> None:
     for path in ("content/departments/.office.yaml.swp", "content/departments/office.yaml~", "content/.git/x",
                  "content/departments/4913", "content/procedures/.#id-card.md", "themes/default/x.tmp"):

@@ -12,6 +12,7 @@ import errno
 import ipaddress
 import os
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -67,15 +68,15 @@ def serve(options: ServeOptions, err: TextIO) -> int:
         observer = start_watching(options.site_dir, changes)
         thread = threading.Thread(target=server.serve_forever, name="sitegen-serve", daemon=True)
         try:
-            with _stop_signals():
+            with _stop_signals() as stopping:
                 print(f"正在生成 {options.site_dir} …", file=err)
                 log = _Log(err)
                 log.report(rebuild(), "首次生成")
                 thread.start()  # requests that came during the first build were queued, not refused
                 print(f"预览地址：{_address(server, preview.status.base_path)}  （按 Ctrl-C 停止）", file=err)
-                _rebuild_on_change(rebuild, changes, log)
+                _rebuild_on_change(rebuild, changes, log, stopping)
         except KeyboardInterrupt:
-            print("\n已停止预览。", file=err)
+            pass
         finally:
             preview.close()  # ends the open event streams
             observer.stop()
@@ -83,13 +84,16 @@ def serve(options: ServeOptions, err: TextIO) -> int:
                 server.shutdown()
             server.server_close()
             observer.join(timeout=2)
+        print("\n已停止预览。", file=err)
     return EXIT_OK
 
 
-def _rebuild_on_change(rebuild: _Rebuilder, changes: Changes, log: _Log) -> None:
-    while True:
+def _rebuild_on_change(rebuild: _Rebuilder, changes: Changes, log: _Log, stopping: threading.Event) -> None:
+    """Rebuild after each batch of changes until Ctrl-C (or SIGTERM) — including one that came
+    while Python was running a finalizer, where the KeyboardInterrupt it raised was swallowed."""
+    while not stopping.is_set():
         batch = changes.next_batch(timeout=0.5)  # short waits keep Ctrl-C prompt
-        if batch:
+        if batch and not stopping.is_set():
             log.report(rebuild(batch), _describe(batch, rebuild.options.site_dir))
 
 
@@ -269,19 +273,31 @@ def _address(server: PreviewServer, base_path: str) -> str:
 
 
 @contextmanager
-def _stop_signals() -> Iterator[None]:
+def _stop_signals() -> Iterator[threading.Event]:
     """Ctrl-C, and `kill`, stop the preview cleanly: the temporary folder is removed. SIGINT is set
-    explicitly because a shell starts background jobs with it ignored."""
+    explicitly because a shell starts background jobs with it ignored.
+
+    The handler raises KeyboardInterrupt wherever the main thread is, which may be a finalizer
+    (a generator closed or an object freed by the collector in the middle of a rebuild) that
+    swallows it with an "Exception ignored" note: the event it sets says so all the same."""
+    stopping = threading.Event()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stopping
         return
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
         raise KeyboardInterrupt
 
+    def unraisable(problem: sys.UnraisableHookArgs) -> None:
+        if not isinstance(problem.exc_value, KeyboardInterrupt):  # a swallowed Ctrl-C is no problem
+            hook(problem)
+
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
-        yield
+        yield stopping
     finally:
+        sys.unraisablehook = hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
