@@ -124,12 +124,15 @@ def _diagnostic(finding: Finding, settings: AuditSettings) -> Diagnostic | None:
 
 
 def quote_lines(diagnostics: Iterable[Diagnostic], texts: Mapping[str, str]) -> tuple[Diagnostic, ...]:
-    """The diagnostics with the offending source line filled in, from the files' texts by path."""
+    """The diagnostics with the offending source line filled in, from the files' texts by path.
+    A diagnostic that has its line already does not look at its file's text (which a build
+    decodes only when asked: see build._Texts)."""
     quoted = []
     for diagnostic in diagnostics:
-        line = _line(texts.get(diagnostic.location.path, ""), diagnostic.location.line)
-        if not diagnostic.source_line and line is not None:
-            diagnostic = dataclasses.replace(diagnostic, source_line=line)
+        if not diagnostic.source_line:
+            line = _line(texts.get(diagnostic.location.path, ""), diagnostic.location.line)
+            if line is not None:
+                diagnostic = dataclasses.replace(diagnostic, source_line=line)
         quoted.append(diagnostic)
     return tuple(quoted)
 
