@@ -6,10 +6,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from sitegen.linkcheck import LinkReport, check_pages, page_url, scan_page
+from sitegen.linkcheck import (
+    LinkReport,
+    _scan_parsed,
+    _scan_plain,
+    check_pages,
+    is_absolute,
+    join_relative,
+    page_url,
+    scan_page,
+)
 from tests.checked_sites import BROKEN_PAGE, REPO, build_broken_site, build_demo
 from tests.sites import BUILD_DATE, run
 
@@ -109,6 +121,116 @@ def test_a_script_link_is_an_error() -> None:
     assert broken(report) == [("link.scheme", "index.html", 1)]
 
 
+# --- reading a page: the fast path reads what html.parser reads ----------------------------------
+#
+# scan_page reads a page made of well-formed markup with a few regular expressions
+# (_scan_plain) and leaves anything else to html.parser (_scan_parsed). Where the fast path
+# answers, it must answer exactly what html.parser does: ids, and each link's URL, line,
+# column and quoted line.
+
+_NAMES = st.sampled_from(["a", "A", "link", "img", "script", "style", "div", "p", "source", "area", "form"])
+_ATTRIBUTE_NAMES = st.sampled_from(["href", "HREF", "src", "srcset", "id", "name", "rel", "class", "alt", "data-x"])
+_VALUES = st.lists(st.sampled_from(list("ab/#.:?=&;<>'\" \n\t-") + ["&amp;", "&lt;", "&#47;", "&bogus;", "链"]),
+                   max_size=12).map("".join)
+
+
+@st.composite
+def _attribute(draw: st.DrawFn) -> str:
+    name = draw(_ATTRIBUTE_NAMES)
+    value = draw(_VALUES)
+    style = draw(st.sampled_from(["double", "single", "bare", "alone"]))
+    space = draw(st.sampled_from([" ", "  ", "\n", " \t"]))
+    if style == "alone":
+        return f"{space}{name}"
+    if style == "double":
+        return f'{space}{name}="{value}"'
+    if style == "single":
+        return f"{space}{name}='{value}'"
+    return f"{space}{name}={value}"
+
+
+@st.composite
+def _markup(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["tag", "tag", "tag", "end", "text", "comment", "doctype", "odd"]))
+    if kind == "tag":
+        name = draw(_NAMES)
+        attributes = "".join(draw(st.lists(_attribute(), max_size=4)))
+        close = draw(st.sampled_from([">", "/>", " >", " />"]))
+        content = ""
+        if name.lower() in ("script", "style") and not close.endswith("/>"):
+            inner = draw(st.sampled_from(["", '{"a": 1}', "x < y", "</p>", "a\nb", f"</{name} ><a href='y' id='z'>"]))
+            end = draw(st.sampled_from([f"</{name}>", f"</{name.upper()}>", f"</{name} >", ""]))
+            content = inner + end
+        return f"<{name}{attributes}{close}{content}"
+    if kind == "end":
+        return draw(st.sampled_from(["</a>", "</div >", "</p\n>", "</ a>", "</>", "</a href='x'>"]))
+    if kind == "text":
+        return draw(st.lists(st.sampled_from(list("文字 ab\n\r&;<") + ["\u2028", "&amp;"]), max_size=8).map("".join))
+    if kind == "comment":
+        return draw(st.sampled_from(["<!-- 注释 -->", "<!---->", "<!-- a -- b -->", "<!-->", "<!-- x --!>",
+                                     "<!--\n<a href='x'>\n-->", "<!-- a -- ><a href='x' id='y'>-->"]))
+    if kind == "doctype":
+        return draw(st.sampled_from(["<!doctype html>", "<!DOCTYPE html>"]))
+    return draw(st.sampled_from(["<", "< a>", "<?xml ?>", "<!x>", "<a", "<a href='x'", "<3"]))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_markup(), max_size=14))
+@example(["<script>", "</script ><a href='y' id='z'>", "</script>"])  # html.parser ends a script at "</script >"
+@example(["<!-- a -- >", "<a href='x'>", "-->"])  # and a comment at "-- >"
+def test_the_fast_reading_of_a_page_is_html_parsers_wherever_it_answers(parts: list[str]) -> None:
+    text = "".join(parts)
+    plain = _scan_plain(text)
+    assert plain is None or plain == _scan_parsed(text)
+
+
+def test_the_fast_reading_answers_for_well_formed_pages_and_not_for_odd_ones() -> None:
+    page = ('<!doctype html>\n<html lang="zh-CN"><head><script type="application/ld+json">{"a": "&lt;"}</script>'
+            '<style>p { color: red }</style><link rel="stylesheet" href="a.css"></head>\n<body>'
+            '<!-- 注释 --><a href="x/?a=1&amp;b=2#top" id="t">链接</a>\n<img src="i.png" srcset="i.png 1x, j.png 2x"'
+            ' alt="">\n</body></html>\n')
+    plain = _scan_plain(page)
+    assert plain is not None and plain == _scan_parsed(page)
+    assert [link.url for link in plain.links] == ["a.css", "x/?a=1&b=2#top", "i.png", "i.png", "j.png"]
+    assert [(link.line, link.column) for link in plain.links] == [(2, 114), (3, 18), (4, 1), (4, 1), (4, 1)]
+    for odd in ("<p>1 < 2</p>", "<script>document.write('</p>')</script>", "<!-- a -- b -->", "</ a>", "<?x?>"):
+        assert _scan_plain(page + odd) is None, odd
+        assert scan_page(page + odd) == _scan_parsed(page + odd)
+
+
+_SEGMENTS = st.sampled_from(["a", "办事", "x.html", "%E7%94%B3", ".hidden", "b c"])
+_URL_PIECES = st.sampled_from(["../", "./", "..", ".", "a", "办事/", "x.html", "/", "#", "#top", "?q=1", ":", "//",
+                               " ", "\\", "%2F", "a.b", "\t"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_SEGMENTS, max_size=4), st.lists(_URL_PIECES, max_size=6).map("".join))
+@example(["a", "b"], "../../../../x/")
+@example(["zwgk", "a"], "../c/d.html#f")
+def test_a_plain_relative_link_joins_as_urljoin_joins_it(segments: list[str], url: str) -> None:
+    directory = "/" + "".join(segment + "/" for segment in segments)
+    joined = join_relative(directory, url)
+    if joined is not None:
+        target = urlsplit(urljoin("https://www.example.gov.cn" + directory, url))
+        assert joined == (target.path, target.fragment)
+
+
+def test_plain_relative_links_take_the_short_way_and_others_do_not() -> None:
+    assert join_relative("/a/b/", "../../departments/x/#duties") == ("/departments/x/", "duties")
+    for other in ("#top", "https://x.gov.cn/", "/feed.xml", "../a/./b", "?q", "mailto:a@b.cn", "//x.cn/", ".."):
+        assert join_relative("/a/b/", other) is None, other
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["https://www.example.gov.cn/", "http://x.gov.cn/zwgk/", "https://x.gov.cn/a/b/c.html"]),
+       st.lists(st.sampled_from(["https:", "http:", "mailto:", "tel:", "//", "/", "x.cn", "a", "../", "?q", "#f",
+                                 " ", "\\", "HTTPS:", "12345", "@"]), max_size=6).map("".join))
+@example("https://x.gov.cn/a/b/c.html", "https:x")
+def test_an_absolute_link_means_the_same_from_every_page(page: str, url: str) -> None:
+    if is_absolute(url):
+        assert urlsplit(urljoin(page, url)) == urlsplit(urljoin("https://www.example.gov.cn/", url))
+
+
 # --- sitegen check --output ---------------------------------------------------------------------
 
 
@@ -122,6 +244,16 @@ def test_every_link_of_the_demo_resolves(demo_output: Path) -> None:
     assert result.code == 0, result.stderr
     assert "站内链接全部有效" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("检查通过：")
+
+
+def test_every_page_of_the_demo_is_read_fast_and_as_html_parser_reads_it(demo_output: Path) -> None:
+    pages = sorted(demo_output.rglob("*.html"))
+    assert len(pages) > 50
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        plain = _scan_plain(text)
+        assert plain is not None, page  # sitegen's own pages take the fast path
+        assert plain == _scan_parsed(text), page
 
 
 def test_external_links_are_listed_in_json(demo_output: Path) -> None:
