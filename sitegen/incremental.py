@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass, replace
+from types import FunctionType
 from typing import Any
 
 from .deps import PageReads, Pool, is_record, record_file
@@ -261,6 +262,8 @@ def _shape(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):  # a scorecard, a finding: field by field, so
         # that the records inside count by where they come from, not by the repr of every field
         return (type(value).__name__, *(_shape(getattr(value, f.name)) for f in fields(value)))
+    if isinstance(value, FunctionType):  # by name: its repr holds its address, another in every process
+        return ("function", value.__module__, value.__qualname__)
     return value
 
 

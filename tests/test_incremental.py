@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +166,21 @@ def _rebuild(built: tuple[Path, Path, Memory, BuildReport], edit: str, jobs: int
 
 def test_a_body_edit_renders_only_its_own_page(built: tuple[Path, Path, Memory, BuildReport]) -> None:
     assert _rebuild(built, "procedure body") == {"procedures/id-card/index.html"}
+
+
+def test_a_body_edit_renders_only_its_own_page_in_a_new_process(tmp_path: Path) -> None:
+    """As CI runs it: each build a new `sitegen` process, with the cache on disk between them.
+    What the last build saw must compare equal from one process to the next (no object's
+    address may count: the open data's field list once held functions, and the /data/ page
+    was rendered again on every build)."""
+    site = _site(tmp_path / "site")
+    command = [sys.executable, "-m", "sitegen", "build", str(site), "--build-date", BUILD_DATE.isoformat(), "--no-search"]
+    first = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    EDITS["procedure body"](site)
+    second = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert second.returncode == 0, second.stderr
+    assert "（其中 1 个重新渲染；" in second.stderr.splitlines()[-1]
 
 
 def test_a_phone_edit_renders_the_pages_that_show_the_department(
