@@ -87,8 +87,8 @@ def build(options: BuildOptions) -> BuildReport:
     """Build (or with write=False, only check) a site. Raises ThemeError/OutputError for exit 2."""
     if options.write:
         check_output_dir(options.output, options.site_dir)
-    # check writes nothing, not even the cache
-    store = Store(options.cache_dir if options.write else None, options.memory if options.write else None)
+    # check writes nothing, not even the cache: it only reads what the last build kept there
+    store = Store(options.cache_dir, options.memory if options.write else None, read_only=not options.write)
     collector = _Collector()
     try:
         # the output locked, and its staging tree made ready by a child process meanwhile
@@ -145,14 +145,20 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
             problems.extend(check_bodies(site, plan))
         return _report(problems, options, timer)
     jobs = options.jobs or default_jobs()
-    if not options.write:
+    if not options.write:  # check: render every page, but those the last build rendered from the same reads
+        with timer("changes"):
+            data = open_data(site, plan.urls)
+            checked = plan.routes if not store.enabled else rebuild.to_check(
+                store, options.output, _page_inputs(options, theme, sources), _digests(sources), site, theme, plan,
+                records, data.files)
         collector.rendering()
         with timer("render"):
-            data = open_data(site, plan.urls)
-            job = Job(site, plan, theme, None, plan.routes, options.extra_head, store.bodies(), data.files)
-            done = render_site(job, jobs)
+            bodies = store.bodies(None if len(checked) == len(plan.routes) else _body_keys(checked))
+            done = render_site(Job(site, plan, theme, None, checked, options.extra_head, bodies, data.files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
-        return _report(problems, options, timer, pages=sum(batch.pages for batch in done))
+        pages = len(plan.routes) - len(checked) + sum(batch.pages for batch in done)
+        return replace(_report(problems, options, timer, pages),
+                       rendered=tuple(sorted(path for batch in done for path in batch.reads)))
     with publish(options.output, in_place=options.memory is not None, reserved=reserved) as staging:
         if options.early is not None and options.memory is not None:
             with timer("early"):  # serve: the edited pages first, for the browser to show at once

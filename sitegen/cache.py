@@ -92,14 +92,16 @@ class _TemplateCache(jinja2.BytecodeCache):
 class Store:
     """The SQLite file, or a Memory. Every failure to read or write the file degrades to “no cache”."""
 
-    def __init__(self, directory: Path | None, memory: Memory | None = None) -> None:
+    def __init__(self, directory: Path | None, memory: Memory | None = None, read_only: bool = False) -> None:
         self.directory = directory
         self.memory = memory
+        self.read_only = read_only  # `sitegen check`: the file is read as it is, and never written
         self.problem: str | None = None  # why the cache was ignored, for a warning
         self._db: sqlite3.Connection | None = None
         self._states: dict[str, State] = {}  # output key -> the state read from the file by this build
         if directory is not None and memory is None:
-            self._db = self._open(directory / DATABASE)
+            path = directory / DATABASE
+            self._db = self._open_read_only(path) if read_only else self._open(path)
 
     @property
     def enabled(self) -> bool:
@@ -130,6 +132,22 @@ class Store:
             self.problem = f"缓存目录 {path.parent} 无法使用（{exc}），本次不使用缓存"
             self._corrupt(path)
             return None
+
+    def _open_read_only(self, path: Path) -> sqlite3.Connection | None:
+        """The file as it is, if there is one of this version; none is made, emptied or moved."""
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.Error as exc:
+            self.problem = f"缓存 {path} 无法读取（{exc}），本次检查不使用缓存"
+            return None
+        if row is None or row[0] != SCHEMA:
+            db.close()
+            self.problem = f"缓存由其他版本的 sitegen 生成（{row[0] if row else '版本不明'}），本次检查不使用缓存"
+            return None
+        return db
 
     def _corrupt(self, path: Path) -> None:
         """A damaged file is moved aside, so that the next build starts a fresh one."""
@@ -306,7 +324,7 @@ class Store:
 
     def _transaction(self, statements: Sequence[tuple[str, Sequence[tuple[str, ...]]]]) -> None:
         """Each statement for each of its rows, all or nothing."""
-        if self._db is None or not any(rows for _, rows in statements):
+        if self._db is None or self.read_only or not any(rows for _, rows in statements):
             return
         try:
             for sql, rows in statements:

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="同时检查已生成在 DIR 中的网站：站内链接和锚点都要有效，外部链接只列出、不访问")
     c.add_argument("--base-url", help="覆盖 site.yaml 的 base_url")
     c.add_argument("--strict", action="store_true", help="把警告当作错误")
+    c.add_argument("--cache-dir", type=Path, metavar="DIR",
+                   help="build 的缓存目录（默认：SITE_DIR/.sitegen-cache）：只读不写；与上次成功构建相比"
+                        "没有变化的页面不再渲染，检查结果相同、更快")
+    c.add_argument("--no-cache", action="store_true", help="不读缓存，渲染全部页面")
 
     s = commands.add_parser("serve", help="本地预览：保存即重新生成，浏览器自动刷新",
                             description="生成网站到临时目录并在本机提供预览；监视 content/ 与 themes/，"
@@ -171,13 +175,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     writing = args.command == "build"
     options = BuildOptions(
         site_dir=site_dir,
-        output=(args.output if writing and args.output else site_dir / "output"),
+        # check: the built site it reads links from, and whose last build the cache compares with
+        output=args.output or site_dir / "output",
         base_url=args.base_url,
         strict=args.strict,
         build_date=args.build_date,
         write=writing,
         jobs=args.jobs,
-        cache_dir=_cache_dir(args, site_dir) if writing else None,
+        cache_dir=_cache_dir(args, site_dir),
         search=writing and not args.no_search,
     )
     report = None
@@ -275,4 +280,7 @@ def _summary(report: BuildReport, writing: bool) -> str:
     if writing:
         return (f"完成：生成 {report.pages} 个页面（其中 {len(report.rendered)} 个重新渲染；"
                 f"写入 {report.written} 个文件，{report.unchanged} 个未变），{warnings} 个警告，{took}")
+    if len(report.rendered) < report.pages:  # the cache told which pages read nothing new
+        return (f"检查通过：{report.pages} 个页面（其中 {len(report.rendered)} 个重新渲染，"
+                f"其余所读内容与上次成功构建时相同），{warnings} 个警告，{took}")
     return f"检查通过：{report.pages} 个页面，{warnings} 个警告，{took}"

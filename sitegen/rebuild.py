@@ -18,6 +18,7 @@ from .deps import PageReads, tracking
 from .graph import Site
 from .outputs.opendata import DataFile, OpenData, open_data
 from .parallel import Done
+from .render import DATA_FILES
 from .routes import Plan, Route, Urls, calendar_paths
 from .sources import file_key
 from .theme import Theme
@@ -56,12 +57,31 @@ def since(store: Store, staging: Staging, inputs: str, files: Mapping[str, str],
     previous = store.state(staging.output)
     if previous is None or previous.manifest != manifest_digest(staging.output):
         return Since(None, current, {}, staging, plan.urls.resolve)  # the output is not the one it describes
+    return Since(previous, current, _changed(store, previous, current, records), staging, plan.urls.resolve)
+
+
+def to_check(store: Store, output: Path, inputs: str, files: Mapping[str, str], site: Site, theme: Theme,
+             plan: Plan, records: Records, data: tuple[DataFile, ...]) -> Sequence[Route]:
+    """The pages `sitegen check` must render: those that read something that changed since the
+    last successful build into `output`, and new ones. Every other page rendered without a
+    problem from the same inputs then, and would again: rendering is all a page's check is.
+    Unlike a build, it needs no output to keep pages from: the reads alone decide."""
+    previous = store.state(output)
+    if previous is None:
+        return plan.routes
+    current = incremental.now(inputs, files, site, theme, plan).seeing(DATA_FILES, data)
+    stale = incremental.stale(previous, current, _changed(store, previous, current, records), plan.urls.resolve)
+    return [route for route in plan.routes if route.output in stale]
+
+
+def _changed(store: Store, previous: incremental.State, current: incremental.Now,
+             records: Records) -> dict[str, frozenset[str]]:
+    """Source file -> the record fields that differ since the previous state (see changed_files)."""
     edited = [(path, digest) for path, digest in previous.files.items() if current.files.get(path) != digest]
     cached = store.validated(file_key(path, digest) for path, digest in edited)
     old = {path: hit.records for path, digest in edited if (hit := cached.get(file_key(path, digest)))}
     new = incremental.records_by_file(r for v in records.files.values() for r in v.records)
-    changed = incremental.changed_files(previous.files, current.files, old.get, new)
-    return Since(previous, current, changed, staging, plan.urls.resolve)
+    return incremental.changed_files(previous.files, current.files, old.get, new)
 
 
 def data_files(since: Since | None, site: Site, urls: Urls) -> tuple[OpenData, PageReads | None]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.sites import BASELINE, NOTICE, PROCEDURE, build, snapshot, write_site
+from tests.sites import BASELINE, NOTICE, PROCEDURE, build, check, snapshot, write_site
 
 NOTICES = [f"content/notices/n{i}.md" for i in range(4)]
 
@@ -94,11 +94,45 @@ def test_a_cached_body_is_not_trusted_when_its_link_target_goes_away(tmp_path: P
 
 
 def test_check_writes_no_cache(tmp_path: Path) -> None:
-    from tests.sites import check
-
     site = write_site(tmp_path, {})
     assert check(site).code == 0
     assert not (site / ".sitegen-cache").exists()
+
+
+def test_check_reads_the_builds_cache_and_says_how_many_pages_it_rendered(tmp_path: Path) -> None:
+    site = write_site(tmp_path, {})
+    assert build(site).code == 0
+    database = site / ".sitegen-cache/cache.sqlite"
+    before = (database.read_bytes(), database.stat().st_mtime_ns)
+    _edit_notice(site, "甲")
+    warm, clean = check(site), check(site, "--no-cache")
+    assert warm.code == clean.code == 0
+    assert "（其中 1 个重新渲染，其余所读内容与上次成功构建时相同）" in warm.stderr.splitlines()[-1]
+    assert "重新渲染" not in clean.stderr
+    assert (database.read_bytes(), database.stat().st_mtime_ns) == before
+    elsewhere = check(site, "--cache-dir", str(tmp_path / "nowhere"))
+    assert elsewhere.code == 0 and "重新渲染" not in elsewhere.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("damage", ["another version", "not a database"])
+def test_check_leaves_a_cache_it_cannot_use_as_it_found_it(tmp_path: Path, damage: str) -> None:
+    site = write_site(tmp_path, {})
+    assert build(site).code == 0
+    database = site / ".sitegen-cache/cache.sqlite"
+    if damage == "another version":
+        with sqlite3.connect(database) as db:
+            db.execute("UPDATE meta SET value = 'sitegen-cache-7/0.1.0' WHERE key = 'schema'")
+        warning = "缓存由其他版本的 sitegen 生成（sitegen-cache-7/0.1.0），本次检查不使用缓存"
+    else:
+        database.write_bytes(b"this is not a database" * 100)
+        warning = "无法读取"
+    before = database.read_bytes()
+    result = check(site)
+    assert result.code == 0 and warning in result.stderr, result.stderr
+    assert "重新渲染" not in result.stderr
+    assert database.read_bytes() == before
+    assert sorted(path.name for path in database.parent.iterdir()) == ["cache.sqlite"]
 
 
 def _bodies_in(cache: Path) -> int:

@@ -229,6 +229,44 @@ def test_a_main_build_with_the_pipeline_cache_renders_only_what_changed(name: st
     assert snapshot(site / "output") == snapshot(tmp_path / "clean")
 
 
+def merge_request_cache(name: str) -> tuple[list[str], str]:
+    """What a merge request's job restores (paths), and whether it may save it ("pull": never)."""
+    pipeline = load(name)
+    if name == "github":
+        steps = pipeline["jobs"]["check"]["steps"]
+        restore = next(step for step in steps if str(step.get("uses", "")).startswith("actions/cache"))
+        return str(restore["with"]["path"]).split(), "pull" if "/restore@" in restore["uses"] else "push"
+    cache = pipeline["check"]["cache"]
+    return list(cache["paths"]), str(cache.get("policy", "pull-push"))
+
+
+@pytest.mark.parametrize("name", sorted(PIPELINES))
+def test_a_merge_request_reads_mains_cache_and_renders_only_what_it_changed(name: str, tmp_path: Path) -> None:
+    """The merge request's job restores what main's build keeps, never saves it, and then its
+    check and its build render only the pages that read the edit."""
+    paths, policy = merge_request_cache(name)
+    assert policy == "pull" and set(paths) == set(cached_paths(name))
+    site, saved, env = tmp_path / "repo", tmp_path / "ci-cache", pipeline_env(tmp_path)
+    checkout(site)
+    run_job(name, MAIN_JOBS[name], site, env)
+    for path in paths:
+        if (site / path).is_dir():
+            shutil.copytree(site / path, saved / path, symlinks=True)
+
+    checkout(site)
+    procedure = sorted((site / "content" / "procedures").glob("*.md"))[0]
+    procedure.write_text(procedure.read_text(encoding="utf-8") + "\n合并请求追加的说明。\n", encoding="utf-8")
+    for path in paths:
+        if (saved / path).is_dir():
+            shutil.copytree(saved / path, site / path, symlinks=True)
+    ran = run_job(name, "check", site, env)
+    checks = [r.stderr.splitlines()[-1] for r in ran if r.args[-1].startswith("sitegen check --strict")
+              and "--output" not in r.args[-1] and r.stderr]
+    assert checks and all(re.search(r"检查通过：\d+ 个页面（其中 [12] 个重新渲染", line) for line in checks), checks
+    built = next(r for r in ran if " build " in f" {r.args[-1]} ")
+    assert re.search(r"生成 \d+ 个页面（其中 [12] 个重新渲染", built.stderr), built.stderr
+
+
 # --- the GitLab code quality report -------------------------------------------------------------
 
 

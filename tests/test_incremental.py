@@ -117,6 +117,56 @@ def _site(root: Path) -> Path:
     return site
 
 
+# Edits that only rendering finds wrong, for `sitegen check` with the cache: each page it does not
+# render must be one that rendered without a problem from the same reads.
+BREAKING: dict[str, Callable[[Path], None]] = {
+    "broken link": _append("content/procedures/id-card.md", "\n[无此事项](@procedures/no-such-thing)\n"),
+    "broken template": _append(THEME + "templates/notice.html", "{{ no_such_value }}\n"),
+    "mended template": _replace(THEME + "templates/notice.html", "{{ no_such_value }}\n", ""),
+}
+
+
+def _check(site: Path, cache: Path | None, output: Path, date: dt.date = BUILD_DATE) -> BuildReport:
+    return build(BuildOptions(site, output, build_date=date, write=False, cache_dir=cache))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(sorted([*EDITS, *BREAKING, *LATER])), min_size=1, max_size=5))
+@example(["broken template", "department name", "mended template"])
+@example(["broken link", "string", "two weeks later"])
+def test_check_with_the_cache_reports_what_check_without_it_reports(tmp_path: Path, names: list[str]) -> None:
+    """After any edits, and whether the builds between them succeeded or not (only a successful
+    one updates what the cache knows), check with the cache equals check without it. The check
+    reads the cache and never writes it."""
+    with tempfile.TemporaryDirectory(dir=tmp_path) as work:
+        root = Path(work)
+        site, cache, output, date = _site(root / "site"), root / "cache", root / "out", BUILD_DATE
+        assert _make(output, site=site, cache=cache).ok
+        for name in names:
+            if name in LATER:
+                date += LATER[name]
+            else:
+                {**EDITS, **BREAKING}[name](site)
+            before = (cache / "cache.sqlite").read_bytes()
+            cached = _check(site, cache, output, date)
+            assert (cache / "cache.sqlite").read_bytes() == before, name
+            clean = _check(site, None, output, date)
+            assert (cached.diagnostics, cached.pages) == (clean.diagnostics, clean.pages), name
+            assert len(cached.rendered) <= len(clean.rendered) == clean.pages or not clean.ok, name
+            _make(output, site=site, cache=cache, date=date)  # as CI builds main between checks
+
+
+def test_check_renders_only_the_pages_that_read_an_edit(built: tuple[Path, Path, Memory, BuildReport],
+                                                         tmp_path: Path) -> None:
+    site, _, _, first = built
+    cache, output = tmp_path / "cache", tmp_path / "checked"
+    assert _make(output, site=site, cache=cache).ok
+    assert _check(site, cache, output).rendered == ()
+    EDITS["procedure body"](site)
+    assert _check(site, cache, output).rendered == ("procedures/id-card/index.html",)
+    assert len(_check(site, None, output).rendered) == first.pages
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(sorted([*EDITS, *LATER])), min_size=1, max_size=5))
 @example(["audit finding", "procedure body", "audit rule off", "rename page"])
@@ -174,7 +224,8 @@ def test_a_body_edit_renders_only_its_own_page_in_a_new_process(tmp_path: Path) 
     address may count: the open data's field list once held functions, and the /data/ page
     was rendered again on every build)."""
     site = _site(tmp_path / "site")
-    command = [sys.executable, "-m", "sitegen", "build", str(site), "--build-date", BUILD_DATE.isoformat(), "--no-search"]
+    command = [sys.executable, "-m", "sitegen", "build", str(site), "--build-date", BUILD_DATE.isoformat(),
+               "--no-search"]
     first = subprocess.run(command, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
     EDITS["procedure body"](site)
