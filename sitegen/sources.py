@@ -133,13 +133,7 @@ def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[st
     def problem(rel: str, message: str, hint: str, code: str, severity: Severity = Severity.ERROR) -> None:
         problems.append(Diagnostic(severity, Location(rel), message, hint, code))
 
-    site: SourceFile | None = None
-    site_path = content / SITE_FILE
-    if site_path.is_file() and _inside(site_path, content):
-        site = _read(str(site_path), "content/" + SITE_FILE, "", "site", problems)
-    else:
-        problem("content/" + SITE_FILE, "找不到站点配置文件 content/site.yaml",
-                "在 content/ 下新建 site.yaml，至少写 title、base_url、organization 和 identity", "source.site")
+    site = load_site_file(site_dir, problems)
     holidays: SourceFile | None = None
     holidays_path = content / HOLIDAYS_FILE
     if holidays_path.is_file() and _inside(holidays_path, content):
@@ -197,6 +191,19 @@ def load_sources(site_dir: Path, seen: Seen | None = None, changed: frozenset[st
     return Sources(site, tuple(sorted(records, key=lambda s: s.path)),
                    tuple(sorted(assets, key=lambda a: a.name)), tuple(problems),
                    {folder: frozenset(slugs) for folder, slugs in attempted.items()}, holidays)
+
+
+def load_site_file(site_dir: Path, problems: list[Diagnostic]) -> SourceFile | None:
+    """content/site.yaml alone, or None with the problem why (for the commands that need only
+    the site's settings, and as the first file load_sources reads)."""
+    content = site_dir / "content"
+    site_path = content / SITE_FILE
+    if site_path.is_file() and _inside(site_path, content):
+        return _read(str(site_path), "content/" + SITE_FILE, "", "site", problems)
+    problems.append(Diagnostic(
+        Severity.ERROR, Location("content/" + SITE_FILE), "找不到站点配置文件 content/site.yaml",
+        "在 content/ 下新建 site.yaml，至少写 title、base_url、organization 和 identity", "source.site"))
+    return None
 
 
 def _walk(content: Path, problems: list[Diagnostic], seen: Seen | None = None,

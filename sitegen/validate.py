@@ -96,12 +96,8 @@ def validate(
     diagnostics: list[Diagnostic] = list(sources.diagnostics)
     config = None
     if sources.site is not None:
-        report = Reporter(sources.site.path, sources.site.text)
-        node = parse_yaml(sources.site.text, report)
-        values = _site_values(node, report)
-        if values is not None and isinstance(node, Map):
-            config = site_config(values, base_url, m.Origin(sources.site.path, node.line, (), positions(node)))
-        diagnostics.extend(report.diagnostics)
+        config, problems = validate_site_file(sources.site, base_url)
+        diagnostics.extend(problems)
 
     holidays = NO_HOLIDAYS
     if sources.holidays is not None:
@@ -145,6 +141,19 @@ def validate(
         files=files,
         encoded=encoded,
     )
+
+
+def validate_site_file(
+    source: SourceFile, base_url: str | None = None,
+) -> tuple[m.SiteConfig | None, list[Diagnostic]]:
+    """content/site.yaml's settings (None when they cannot be read), and its problems."""
+    report = Reporter(source.path, source.text)
+    node = parse_yaml(source.text, report)
+    values = _site_values(node, report)
+    config = None
+    if values is not None and isinstance(node, Map):
+        config = site_config(values, base_url, m.Origin(source.path, node.line, (), positions(node)))
+    return config, report.diagnostics
 
 
 def _validate_file(source: SourceFile) -> Validated:

@@ -16,7 +16,7 @@ import pytest
 from sitegen.deploy import CONTENT_SECURITY_POLICY, Server, nginx_config
 from tests.checked_sites import REPO, build_demo
 from tests.nginx import Served, nginx_serving, requires_nginx
-from tests.sites import run
+from tests.sites import build, run, write_site
 
 SUBPATH = "https://www.example.gov.cn/zwgk/"
 
@@ -300,6 +300,21 @@ def test_sitegen_nginx_needs_a_site(tmp_path: Path) -> None:
     result = run("nginx", str(tmp_path))
     assert result.code == 2
     assert "content/" in result.stderr
+
+
+def test_sitegen_nginx_reads_site_yaml_alone(tmp_path: Path) -> None:
+    """Only the site's settings matter here: a broken content file elsewhere is the build's
+    business, and a broken site.yaml is reported at its line."""
+    site = write_site(tmp_path, {"content/procedures/id-card.md": "---\ntitle: [未闭合\n---\n"})
+    assert build(site).code == 1
+    result = run("nginx", str(site), "--root", "/srv/www")
+    assert result.code == 0, result.stderr
+    assert "    location / {" in result.stdout
+    (site / "content/site.yaml").write_text("title: 示例厅\nbase_url: [\n", encoding="utf-8")
+    broken = run("nginx", str(site), "--root", "/srv/www")
+    assert broken.code == 1 and broken.stdout == ""
+    assert "content/site.yaml:3:1: error: YAML 格式错误" in broken.stderr, broken.stderr
+    assert "id-card" not in broken.stderr
 
 
 def test_the_sites_title_stays_in_its_comment() -> None:
