@@ -227,8 +227,11 @@ def _links(args: argparse.Namespace, site_dir: Path) -> LinkReport:
 
     if not (args.output / "index.html").is_file():
         raise OutputError(f"{args.output} 中没有生成的网站（缺少 index.html）——先运行 sitegen build")
+    from .parallel import default_jobs
+
     config, _ = read_config(site_dir, args.base_url)
-    return check_links(args.output, config.base_url if config is not None else "https://invalid.invalid/")
+    return check_links(args.output, config.base_url if config is not None else "https://invalid.invalid/",
+                       args.jobs or default_jobs())
 
 
 def _links_json(report: BuildReport, links: LinkReport) -> str:

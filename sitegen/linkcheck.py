@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import html
 import json
+import multiprocessing
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -220,15 +221,22 @@ def is_absolute(url: str) -> bool:
     return _ABSOLUTE.fullmatch(url) is not None
 
 
+# A link to an anchor on a page that another worker process reads: the file it is on, the
+# link, the page it reaches, the anchor, and the path shown in the problem.
+_Pending = tuple[str, Link, str, str, str]
+
+
 @dataclass(slots=True)
 class _Checker:
     base_url: str
     files: frozenset[str]
-    pages: Mapping[str, PageLinks]
+    pages: Mapping[str, PageLinks]  # the pages read here, whose links are checked
+    html: frozenset[str]  # the pages whose anchors are checked: these, or every page of the output
     shown_path: str  # the output folder as it is shown in diagnostics
     internal: int = 0
     external: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    pending: list[_Pending] = field(default_factory=list)  # anchors on pages not read here
     base: SplitResult = field(init=False)
     absolute: dict[str, SplitResult] = field(default_factory=dict)  # is_absolute URL -> its parts
 
@@ -278,11 +286,13 @@ class _Checker:
                           "（构建时用了 --base-url 的，检查时也要用同一个）")
             return
         fragment = unquote(raw_fragment)
+        if not fragment or fragment.lower() == "top" or resolved not in self.html:
+            return
         page = self.pages.get(resolved)
-        if fragment and page is not None and fragment not in page.ids and fragment.lower() != "top":
-            self._problem(file, link, "link.anchor",
-                          f"链接 “{link.url}” 的锚点 #{fragment} 在 {path} 中不存在",
-                          "锚点须是目标页面中某个元素的 id；标题的锚点由标题文字生成")
+        if page is None:
+            self.pending.append((file, link, resolved, fragment, path))
+        elif fragment not in page.ids:
+            self.problems.append(_anchor_problem(self._shown(file), link, fragment, path))
 
     def _resolve(self, rel: str) -> str | None:
         """The output file an internal path reaches, or None: dotfiles are never served."""
@@ -301,12 +311,16 @@ class _Checker:
         self.problems.append(Diagnostic(Severity.ERROR, where, message, hint, code, link.source_line))
 
 
+def _anchor_problem(shown: str, link: Link, fragment: str, path: str) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, Location(shown, link.line, link.column),
+                      f"链接 “{link.url}” 的锚点 #{fragment} 在 {path} 中不存在",
+                      "锚点须是目标页面中某个元素的 id；标题的锚点由标题文字生成", "link.anchor", link.source_line)
+
+
 def check_pages(base_url: str, files: Iterable[str], pages: Mapping[str, PageLinks],
                 shown_path: str = "") -> LinkReport:
     """Check the links of `pages` (output path -> its links) against the output's `files`."""
-    if not base_url.endswith("/"):
-        base_url += "/"
-    checker = _Checker(base_url, frozenset(files), pages, shown_path.rstrip("/"))
+    checker = _Checker(_with_slash(base_url), frozenset(files), pages, frozenset(pages), shown_path.rstrip("/"))
     for file in sorted(pages):
         for link in pages[file].links:
             checker.check(file, link)
@@ -314,19 +328,95 @@ def check_pages(base_url: str, files: Iterable[str], pages: Mapping[str, PageLin
     return LinkReport(len(pages), checker.internal, external, tuple(sorted_diagnostics(checker.problems)))
 
 
-def check_links(output: Path, base_url: str) -> LinkReport:
-    """Read a built output folder and check the links of every HTML file in it."""
+# HTML files to check before it pays to fork worker processes for them.
+PARALLEL_FROM = 512
+
+
+def check_links(output: Path, base_url: str, jobs: int = 1) -> LinkReport:
+    """Read a built output folder and check the links of every HTML file in it, on `jobs`
+    processes when there are many. The report does not depend on the number of jobs."""
     files = sorted(p.relative_to(output).as_posix() for p in output.rglob("*") if p.is_file())
-    texts = {file: (output / file).read_text(encoding="utf-8", errors="replace")
-             for file in files if file.endswith((".html", ".htm"))}
-    built_for = _canonical(texts.get("index.html", ""))
+    html = [file for file in files if file.endswith((".html", ".htm"))]
+    home = output / "index.html"
+    built_for = _canonical(home.read_text(encoding="utf-8", errors="replace") if "index.html" in html else "")
     if built_for is not None and built_for != base_url:
-        where = Location(f"{output.as_posix()}/index.html")
+        where = Location(f"{home.as_posix()}")
         problem = Diagnostic(Severity.ERROR, where, f"{output} 是按 {built_for} 生成的，而检查用的是 {base_url}",
                              f"检查时加上 --base-url {built_for}，或用现在的 base_url 重新生成", "link.base-url")
-        return LinkReport(len(texts), 0, {}, (problem,))
-    pages = {file: scan_page(text) for file, text in texts.items()}
-    return check_pages(base_url, files, pages, output.as_posix())
+        return LinkReport(len(html), 0, {}, (problem,))
+    output_links = _OutputLinks(output, _with_slash(base_url), frozenset(files), frozenset(html))
+    if jobs > 1 and len(html) >= PARALLEL_FROM and "fork" in multiprocessing.get_all_start_methods():
+        shares = [html[k::jobs] for k in range(jobs)]
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_adopt, initargs=(output_links,)) as pool:
+            parts = pool.map(_check_share, shares, chunksize=1)
+    else:
+        parts = [output_links.check(html)]
+    return _merged(output_links, parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What checking the links of some of an output's pages found."""
+
+    ids: dict[str, frozenset[str]]  # the ids of these pages
+    internal: int
+    external: dict[str, set[str]]
+    problems: list[Diagnostic]
+    pending: list[_Pending]
+
+
+@dataclass(frozen=True, slots=True)
+class _OutputLinks:
+    """A built output folder, whose pages are read and checked a share at a time."""
+
+    output: Path
+    base_url: str
+    files: frozenset[str]
+    html: frozenset[str]
+
+    def check(self, share: Iterable[str]) -> _Part:
+        pages = {file: scan_page((self.output / file).read_text(encoding="utf-8", errors="replace"))
+                 for file in share}
+        checker = _Checker(self.base_url, self.files, pages, self.html, self.output.as_posix())
+        for file, page in pages.items():
+            for link in page.links:
+                checker.check(file, link)
+        ids = {file: page.ids for file, page in pages.items()}
+        return _Part(ids, checker.internal, checker.external, checker.problems, checker.pending)
+
+
+def _merged(output_links: _OutputLinks, parts: list[_Part]) -> LinkReport:
+    """One report from the parts, with the anchors each part left to the others checked."""
+    ids = {file: found for part in parts for file, found in part.ids.items()}
+    shown = output_links.output.as_posix()
+    problems = [problem for part in parts for problem in part.problems]
+    problems += [_anchor_problem(f"{shown}/{file}", link, fragment, path)
+                 for part in parts for file, link, target, fragment, path in part.pending
+                 if fragment not in ids[target]]
+    external: dict[str, set[str]] = {}
+    for part in parts:
+        for url, where in part.external.items():
+            external.setdefault(url, set()).update(where)
+    return LinkReport(len(ids), sum(part.internal for part in parts),
+                      {url: tuple(sorted(where)) for url, where in sorted(external.items())},
+                      tuple(sorted_diagnostics(problems)))
+
+
+_output_links: _OutputLinks | None = None  # a worker's, set when the pool forks it
+
+
+def _adopt(output_links: _OutputLinks) -> None:
+    global _output_links
+    _output_links = output_links
+
+
+def _check_share(share: list[str]) -> _Part:
+    assert _output_links is not None, "the pool initializer sets it"
+    return _output_links.check(share)
+
+
+def _with_slash(base_url: str) -> str:
+    return base_url if base_url.endswith("/") else base_url + "/"
 
 
 def _canonical(home: str) -> str | None:

@@ -13,9 +13,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sitegen.linkcheck import (
+    PARALLEL_FROM,
     LinkReport,
     _scan_parsed,
     _scan_plain,
+    check_links,
     check_pages,
     is_absolute,
     join_relative,
@@ -286,6 +288,32 @@ def test_a_broken_link_is_reported_with_its_file_and_link(tmp_path: Path) -> Non
     assert missing[0]["source_line"] == '<img src="missing.png" alt="不存在的图片">'
     external = {item["url"]: item["pages"] for item in as_json["links"]["external"]}
     assert page in external["https://cdn.example.com/logo.png"]
+
+
+def test_the_link_report_is_the_same_on_one_process_or_several(tmp_path: Path) -> None:
+    """More pages than PARALLEL_FROM, each linking to an anchor on the next one (which another
+    worker reads): the workers leave those anchors to the merge, and nothing is lost or doubled."""
+    count = PARALLEL_FROM + 40
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "a.pdf").write_bytes(b"%PDF")
+    for i in range(count):
+        page = tmp_path / f"p{i}" / "index.html"
+        page.parent.mkdir()
+        following = (i + 1) % count
+        anchor = "nope" if i % 50 == 0 else f"s{following}"
+        links = [f'<a href="../p{following}/#{anchor}">下一页</a>', f'<a href="https://example.org/{i % 3}">外</a>',
+                 '<a href="#top">顶部</a>', '<a href="../files/a.pdf#page=2">附件</a>']
+        if i % 70 == 0:
+            links.append(f'<a href="../missing-{i}/">缺失</a>')
+        page.write_text(f'<!doctype html>\n<h2 id="s{i}">第{i}节</h2>\n' + "\n".join(links) + "\n", encoding="utf-8")
+    serial = check_links(tmp_path, BASE, 1)
+    parallel = check_links(tmp_path, BASE, 2)
+    assert parallel == serial
+    codes = [d.code for d in serial.diagnostics]
+    assert codes.count("link.anchor") == len(range(0, count, 50))
+    assert codes.count("link.broken") == len(range(0, count, 70))
+    assert serial.pages == count and serial.internal == count * 3 + len(range(0, count, 70))
+    assert sorted(serial.external) == [f"https://example.org/{k}" for k in range(3)]
 
 
 def test_an_output_built_for_another_base_url_is_one_clear_error(tmp_path: Path) -> None:
