@@ -31,7 +31,6 @@ from .lastbuild import SCHEMA, LastBuild, indexer, snapshot
 from .options import BuildOptions, BuildReport, resolve_build_date
 from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
-from .outputs.opendata import open_data
 from .outputs.search import SearchError, index_pages
 from .outputs.sitemap import robots, sitemap
 from .parallel import Done, Job, default_jobs, render_site
@@ -147,14 +146,12 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
     jobs = options.jobs or default_jobs()
     if not options.write:  # check: render every page, but those the last build rendered from the same reads
         with timer("changes"):
-            data = open_data(site, plan.urls)
-            checked = plan.routes if not store.enabled else rebuild.to_check(
-                store, options.output, _page_inputs(options, theme, sources), _digests(sources), site, theme, plan,
-                records, data.files)
+            checked, data_files = rebuild.to_check(store, options.output, _page_inputs(options, theme, sources),
+                                                   _digests(sources), site, theme, plan, records)
         collector.rendering()
         with timer("render"):
             bodies = store.bodies(None if len(checked) == len(plan.routes) else _body_keys(checked))
-            done = render_site(Job(site, plan, theme, None, checked, options.extra_head, bodies, data.files), jobs)
+            done = render_site(Job(site, plan, theme, None, checked, options.extra_head, bodies, data_files), jobs)
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = len(plan.routes) - len(checked) + sum(batch.pages for batch in done)
         return replace(_report(problems, options, timer, pages),

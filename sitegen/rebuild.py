@@ -61,17 +61,24 @@ def since(store: Store, staging: Staging, inputs: str, files: Mapping[str, str],
 
 
 def to_check(store: Store, output: Path, inputs: str, files: Mapping[str, str], site: Site, theme: Theme,
-             plan: Plan, records: Records, data: tuple[DataFile, ...]) -> Sequence[Route]:
+             plan: Plan, records: Records) -> tuple[Sequence[Route], tuple[DataFile, ...]]:
     """The pages `sitegen check` must render: those that read something that changed since the
     last successful build into `output`, and new ones. Every other page rendered without a
     problem from the same inputs then, and would again: rendering is all a page's check is.
-    Unlike a build, it needs no output to keep pages from: the reads alone decide."""
+    Unlike a build, it needs no output to keep pages from: the reads alone decide. And the
+    open data files the /data/ page lists: the last build's, when nothing they read changed."""
     previous = store.state(output)
     if previous is None:
-        return plan.routes
-    current = incremental.now(inputs, files, site, theme, plan).seeing(DATA_FILES, data)
-    stale = incremental.stale(previous, current, _changed(store, previous, current, records), plan.urls.resolve)
-    return [route for route in plan.routes if route.output in stale]
+        return plan.routes, open_data(site, plan.urls).files
+    current = incremental.now(inputs, files, site, theme, plan)
+    changed = _changed(store, previous, current, records)
+    data = None
+    if not incremental.stale(previous, current, changed, plan.urls.resolve, [incremental.OPEN_DATA]):
+        data = _previous_data_files(previous)
+    if data is None:
+        data = open_data(site, plan.urls).files
+    stale = incremental.stale(previous, current.seeing(DATA_FILES, data), changed, plan.urls.resolve)
+    return [route for route in plan.routes if route.output in stale], data
 
 
 def _changed(store: Store, previous: incremental.State, current: incremental.Now,
@@ -119,14 +126,19 @@ def _made(since: Since | None, site: Site, make: Callable[[], _T]) -> tuple[_T, 
 
 
 def _kept_data(since: Since) -> OpenData | None:
-    if since.previous is None or not since.previous.data_files or since.stale([incremental.OPEN_DATA]):
+    if since.previous is None or since.stale([incremental.OPEN_DATA]):
         return None
+    files = _previous_data_files(since.previous)
+    copies = None if files is None else _kept(since, (file.path for file in files))
+    return None if files is None or copies is None else OpenData(tuple(copies), files)
+
+
+def _previous_data_files(previous: incremental.State) -> tuple[DataFile, ...] | None:
+    """The open data files the last build listed, if it listed any and they read back."""
     try:
-        files = tuple(DataFile.from_json(item) for item in since.previous.data_files)
+        return tuple(DataFile.from_json(item) for item in previous.data_files) or None
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    copies = _kept(since, (file.path for file in files))
-    return None if copies is None else OpenData(tuple(copies), files)
 
 
 def _kept(since: Since, paths: Iterable[str]) -> list[Copy] | None:
