@@ -148,7 +148,9 @@ def _scan_plain(text: str) -> PageLinks | None:
         tag = name.lower()
         attributes = match.group("attrs")
         raw_end = _RAW_END.get(tag)
-        if raw_end is not None and not match.group().endswith("/>"):  # script, style: text until its end tag
+        # script, style: text until the end tag, unless "/>" closes the tag itself (as html.parser
+        # tells: after the attributes, whose unquoted values may end in "/")
+        if raw_end is not None and "/" not in text[match.end("attrs") : position]:
             end = raw_end.search(text, position)
             if end is None or "</" in text[position : end.start()]:
                 return None

@@ -160,7 +160,8 @@ def _markup(draw: st.DrawFn) -> str:
         close = draw(st.sampled_from([">", "/>", " >", " />"]))
         content = ""
         if name.lower() in ("script", "style") and not close.endswith("/>"):
-            inner = draw(st.sampled_from(["", '{"a": 1}', "x < y", "</p>", "a\nb", f"</{name} ><a href='y' id='z'>"]))
+            inner = draw(st.sampled_from(["", '{"a": 1}', "x < y", "</p>", "a\nb", f"</{name} ><a href='y' id='z'>",
+                                          "<a href='in-script' id='no'>"]))
             end = draw(st.sampled_from([f"</{name}>", f"</{name.upper()}>", f"</{name} >", ""]))
             content = inner + end
         return f"<{name}{attributes}{close}{content}"
@@ -180,6 +181,7 @@ def _markup(draw: st.DrawFn) -> str:
 @given(st.lists(_markup(), max_size=14))
 @example(["<script>", "</script ><a href='y' id='z'>", "</script>"])  # html.parser ends a script at "</script >"
 @example(["<!-- a -- >", "<a href='x'>", "-->"])  # and a comment at "-- >"
+@example(["<script src=a/>", "<a href='x'>", "</script>"])  # "a/" is the value: not a self-closing tag
 def test_the_fast_reading_of_a_page_is_html_parsers_wherever_it_answers(parts: list[str]) -> None:
     text = "".join(parts)
     plain = _scan_plain(text)
