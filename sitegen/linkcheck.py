@@ -309,14 +309,17 @@ class _Checker:
         return f"{self.shown_path}/{file}" if self.shown_path else file
 
     def _problem(self, file: str, link: Link, code: str, message: str, hint: str) -> None:
-        where = Location(self._shown(file), link.line, link.column)
-        self.problems.append(Diagnostic(Severity.ERROR, where, message, hint, code, link.source_line))
+        self.problems.append(_link_problem(self._shown(file), link, code, message, hint))
+
+
+def _link_problem(shown: str, link: Link, code: str, message: str, hint: str) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, Location(shown, link.line, link.column), message, hint, code, link.source_line)
 
 
 def _anchor_problem(shown: str, link: Link, fragment: str, path: str) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, Location(shown, link.line, link.column),
-                      f"链接 “{link.url}” 的锚点 #{fragment} 在 {path} 中不存在",
-                      "锚点须是目标页面中某个元素的 id；标题的锚点由标题文字生成", "link.anchor", link.source_line)
+    """Checked where the link is read, or at the merge when another worker read the target page."""
+    return _link_problem(shown, link, "link.anchor", f"链接 “{link.url}” 的锚点 #{fragment} 在 {path} 中不存在",
+                         "锚点须是目标页面中某个元素的 id；标题的锚点由标题文字生成")
 
 
 def check_pages(base_url: str, files: Iterable[str], pages: Mapping[str, PageLinks],
@@ -342,7 +345,7 @@ def check_links(output: Path, base_url: str, jobs: int = 1) -> LinkReport:
     home = output / "index.html"
     built_for = _canonical(home.read_text(encoding="utf-8", errors="replace") if "index.html" in html else "")
     if built_for is not None and built_for != base_url:
-        where = Location(f"{home.as_posix()}")
+        where = Location(home.as_posix())
         problem = Diagnostic(Severity.ERROR, where, f"{output} 是按 {built_for} 生成的，而检查用的是 {base_url}",
                              f"检查时加上 --base-url {built_for}，或用现在的 base_url 重新生成", "link.base-url")
         return LinkReport(len(html), 0, {}, (problem,))

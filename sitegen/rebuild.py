@@ -129,8 +129,10 @@ def _kept_data(since: Since) -> OpenData | None:
     if since.previous is None or since.stale([incremental.OPEN_DATA]):
         return None
     files = _previous_data_files(since.previous)
-    copies = None if files is None else _kept(since, (file.path for file in files))
-    return None if files is None or copies is None else OpenData(tuple(copies), files)
+    if files is None:
+        return None
+    copies = _kept(since, (file.path for file in files))
+    return None if copies is None else OpenData(tuple(copies), files)
 
 
 def _previous_data_files(previous: incremental.State) -> tuple[DataFile, ...] | None:
