@@ -187,18 +187,19 @@ def _build(options: BuildOptions, store: Store, timer: _Timer, collector: _Colle
             # the files' records go into the cache while workers render: valid whatever the build finds next
             done = render_site(job, jobs, meanwhile=lambda: _keep_records(store, records, collector))
             collector.pause()  # what is left makes no cyclic garbage either
-            carried = staging.fill(kept)  # before the search index, which reads every page
+            carried = staging.fill(kept)  # before the search index, which reads the pages it indexes again
+            filled = [batch.filled for batch in done if batch.filled is not None]
         problems.extend(d for batch in done for d in batch.diagnostics)
         pages = len(plan.routes)
         if options.search and not any(d.is_error for d in _final(problems, options)):
-            with timer("search"):  # reads the staged pages; its files go into the manifest like any other
-                outputs.extend(_search_index(staging, plan, problems))
+            with timer("search"):  # reads the pages it has not seen; its files go into the manifest like any other
+                digests = {path: digest for batch in (*filled, carried) for path, digest in batch.manifest.items()}
+                outputs.extend(_search_index(staging, plan, digests, problems))
         if any(d.is_error for d in _final(problems, options)):
             if options.memory is not None:  # in place: pages were written
                 _forget_pages(staging, done, options.memory)
             return _report(problems, options, timer, pages=pages)  # publish() discards the staging tree
         with timer("write"):
-            filled = [batch.filled for batch in done if batch.filled is not None]
             result = finish(staging, [*filled, carried, staging.fill(outputs)],
                             options.memory.unsure if options.memory else ())
     report = replace(_report(problems, options, timer, pages, result.written, result.unchanged),
@@ -286,10 +287,11 @@ def _digests(sources: Sources) -> dict[str, str]:
     return files
 
 
-def _search_index(staging: Staging, plan: Plan, problems: list[Diagnostic]) -> list[Output]:
-    """Only the shards of the index whose pages changed since the published output are redone."""
+def _search_index(staging: Staging, plan: Plan, digests: dict[str, str], problems: list[Diagnostic]) -> list[Output]:
+    """Only the shards of the index whose pages changed since the published output are redone.
+    `digests`: every page's, as written (path -> digest)."""
     try:
-        return list(index_pages(staging.root, plan.routes, staging.output))
+        return list(index_pages(staging.root, plan.routes, staging.output, digests))
     except SearchError as exc:
         problems.append(Diagnostic(Severity.ERROR, Location("output"), f"搜索索引生成失败：{exc}",
                                    "检查 pagefind[extended] 是否已安装；也可以用 --no-search 跳过搜索索引",

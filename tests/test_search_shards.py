@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from sitegen.artifacts import Artifact, Copy, Output
 from sitegen.outputs import search
-from sitegen.outputs.search import FILES, SHARDS, bucket, index_pages, plan_shards, shard_count
+from sitegen.outputs.search import FILES, PAGES, SHARDS, bucket, index_pages, plan_shards, shard_count
 from sitegen.routes import Route, plan_routes
 from sitegen.write import write_site
 from tests.browser import requires_chromium
@@ -80,9 +80,9 @@ def shard_list(output: Path) -> list[dict[str, str]]:
 
 def rebuilt(outputs: list[Output]) -> set[str]:
     """The shard folders whose files Pagefind made in this run, not copied from the previous tree
-    (each shard's file list and the shard list are always made anew, from the digests)."""
+    (each shard's file list, the shard list and the page list are always made anew)."""
     return {"/".join(o.path.split("/")[:2]) for o in outputs
-            if isinstance(o, Artifact) and not o.path.endswith((FILES, SHARDS))}
+            if isinstance(o, Artifact) and not o.path.endswith((FILES, SHARDS, PAGES))}
 
 
 def folder_of(page: str, indexed: int) -> str:
@@ -154,9 +154,10 @@ def test_every_shard_is_a_bundle_with_the_list_of_its_files(pages: Path, routes:
 
 
 def test_a_site_without_pages_to_index_lists_no_shard(pages: Path) -> None:
-    [only] = index_pages(pages, [])
-    assert isinstance(only, Artifact) and only.path == "pagefind/" + SHARDS
-    assert json.loads(only.data)["shards"] == []  # search.js then finds nothing, without an error
+    shards, listed = index_pages(pages, [])
+    assert isinstance(shards, Artifact) and shards.path == "pagefind/" + SHARDS
+    assert json.loads(shards.data)["shards"] == []  # search.js then finds nothing, without an error
+    assert isinstance(listed, Artifact) and json.loads(listed.data)["pages"] == {}
 
 
 def test_the_same_pages_make_the_same_bytes_whatever_the_order(pages: Path, routes: list[Route],
@@ -176,7 +177,7 @@ def test_nothing_changed_runs_no_pagefind_and_links_every_file(pages: Path, rout
     # Pagefind is not installed now: running it for any shard would fail the call.
     monkeypatch.setitem(sys.modules, "pagefind_bin_extended", None)
     outputs = index_pages(pages, routes, out)
-    bundle_files = [o for o in outputs if not o.path.endswith((FILES, SHARDS))]
+    bundle_files = [o for o in outputs if not o.path.endswith((FILES, SHARDS, PAGES))]
     assert bundle_files and all(isinstance(o, Copy) and o.source.startswith(str(out)) for o in bundle_files)
     published(outputs, out)
     assert {path: (out / path).stat().st_ino for path in index_files(out)} == inodes
@@ -218,6 +219,91 @@ def test_adding_and_deleting_pages(pages: Path, routes: list[Route], tmp_path: P
     assert len(rebuilt(outputs)) == 5
     assert index_files(published(outputs, out)) == index_files(published(index_pages(pages, grown),
                                                                          tmp_path / "clean-grown"))
+
+
+class _Opened:
+    """The files under a folder that this process opens, seen by an audit hook (Python's own
+    record of every open(), not a stand-in for sitegen's code). Hooks stay for the process's
+    life, so one hook serves every test and records only while a test asks it to."""
+
+    def __init__(self) -> None:
+        self.under: str | None = None
+        self.paths: set[str] = set()
+        sys.addaudithook(self._hook)
+
+    def _hook(self, event: str, args: tuple[object, ...]) -> None:
+        if event == "open" and self.under is not None and isinstance(args[0], (str, Path)):
+            path = str(args[0])
+            if path.startswith(self.under) and "/.search-" not in path:  # not Pagefind's scratch copies
+                self.paths.add(Path(path).relative_to(self.under).as_posix())
+
+    def during(self, root: Path, call: Callable[[], list[Output]]) -> tuple[list[Output], set[str]]:
+        self.under, self.paths = str(root) + "/", set()
+        try:
+            return call(), self.paths
+        finally:
+            self.under = None
+
+
+_OPENED = _Opened()
+
+
+def digests_of(pages: Path, routes: list[Route]) -> dict[str, str]:
+    """Each page's digest, as the writer records it in the manifest."""
+    return {r.output: search._digest((pages / r.output).read_bytes()) for r in routes if (pages / r.output).is_file()}
+
+
+def test_pages_the_index_knows_by_their_digest_are_not_read(pages: Path, routes: list[Route], tmp_path: Path) -> None:
+    out = published(index_pages(pages, routes), tmp_path / "out")
+    page = "procedures/id-card/index.html"
+    edit(pages, page, "新增的办理须知。")
+    digests = digests_of(pages, routes)
+    outputs, opened = _OPENED.during(pages, lambda: index_pages(pages, routes, out, digests))
+    redone = {path for shard in shard_list(published(outputs, tmp_path / "next"))
+              if shard["bundle"] == folder_of(page, INDEXED).removeprefix("pagefind/") + "/"
+              for path in _shard_pages(pages, routes, shard["bundle"])}
+    assert page in opened and opened <= redone | {page}  # the edited page, and its shard's copies for Pagefind
+    assert len(opened) <= INDEXED // 2
+    assert index_files(tmp_path / "next") == index_files(published(index_pages(pages, routes), tmp_path / "clean"))
+    # without the digests every page is read, as on a first build
+    _, opened = _OPENED.during(pages, lambda: index_pages(pages, routes, out))
+    assert len(opened) >= len([r for r in routes if r.output.endswith(".html")])
+
+
+def _shard_pages(pages: Path, routes: list[Route], bundle: str) -> set[str]:
+    count = shard_count(INDEXED)
+    return {r.output for r in routes if r.output.endswith(".html") and f"{bucket(r.output, count)}/" == bundle}
+
+
+def test_a_page_that_stops_marking_its_body_leaves_the_index(pages: Path, routes: list[Route], tmp_path: Path) -> None:
+    out = published(index_pages(pages, routes), tmp_path / "out")
+    page = "procedures/id-card/index.html"
+    text = (pages / page).read_text(encoding="utf-8")
+    (pages / page).write_text(text.replace(" data-pagefind-body", ""), encoding="utf-8")
+    outputs = index_pages(pages, routes, out, digests_of(pages, routes))
+    listed = json.loads(next(o.data for o in outputs if isinstance(o, Artifact) and o.path.endswith(PAGES)))
+    assert listed["pages"][page][1] is False
+    again = published(outputs, tmp_path / "next")
+    assert index_files(again) == index_files(published(index_pages(pages, routes), tmp_path / "clean"))
+    entries = [json.loads((again / "pagefind" / shard["bundle"] / "pagefind-entry.json").read_text(encoding="utf-8"))
+               for shard in shard_list(again)]
+    assert sum(entry["languages"]["zh-cn"]["page_count"] for entry in entries) == INDEXED - 1
+
+
+def test_a_page_list_that_lies_is_not_trusted(pages: Path, routes: list[Route], tmp_path: Path) -> None:
+    out = published(index_pages(pages, routes), tmp_path / "out")
+    page = "procedures/id-card/index.html"
+    listing = out / "pagefind" / PAGES
+    listed = json.loads(listing.read_text(encoding="utf-8"))
+    assert listed["pages"][page][1] is True
+    listed["pages"][page][1] = False  # as if the page marked no body: it would leave the index
+    listing.write_text(json.dumps(listed), encoding="utf-8")
+    digests = digests_of(pages, routes)
+    outputs, opened = _OPENED.during(pages, lambda: index_pages(pages, routes, out, digests))
+    assert page in opened  # read, since the list is not the one the shard list names
+    assert not rebuilt(outputs)
+    clean = index_files(published(index_pages(pages, routes), tmp_path / "clean"))
+    assert index_files(published(outputs, tmp_path / "next")) == clean
 
 
 def _fragment(out: Path) -> Path:
@@ -308,6 +394,22 @@ def test_a_build_publishes_the_shards_and_is_reproducible(tmp_path: Path) -> Non
     assert index_files(tmp_path / "again") == first
     manifest = json.loads((site / "output" / ".sitegen-manifest.json").read_text(encoding="utf-8"))
     assert all(path in manifest for path in first)
+
+
+def test_after_edits_a_warm_build_s_index_is_a_clean_build_s(tmp_path: Path) -> None:
+    """The build hands the index its pages' digests; whatever it kept or rendered, the index is
+    the one a build from nothing makes."""
+    site = write_source(tmp_path / "site", {})
+    assert build(site).code == 0
+    notice = site / "content/notices/duty.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n补充说明：窗口延时服务。\n", encoding="utf-8")
+    shutil.copyfile(notice, site / "content/notices/extra.md")  # a new page
+    result = build(site)
+    assert result.code == 0, result.stderr
+    assert build(site, "--no-cache", "--output", str(tmp_path / "clean")).code == 0
+    warm, clean = index_files(site / "output"), index_files(tmp_path / "clean")
+    assert warm == clean
+    assert "notices/extra/index.html" in json.loads(warm[f"pagefind/{PAGES}"])["pages"]
 
 
 # --- in the browser, across shards ----------------------------------------------------------------

@@ -16,6 +16,12 @@ for each (its pages' paths and texts, and Pagefind's version); a shard whose fin
 one in the published tree is carried over from there, after its files are checked against the
 digests it recorded, and only the others are indexed again. search.js loads the first bundle and
 merges the others into it (Pagefind's mergeIndex, made for searching several sites at once).
+
+What Pagefind reads of a page is its bytes and its key terms, so a shard's fingerprint is made
+from each page's digest (as the writer recorded it) and its terms, without reading the page.
+Whether a page is for the index at all (it marks its body) is in its bytes: that is kept in
+/pagefind/sitegen-pages.json by page and digest, and only a page whose digest is not there, a
+page that changed, is read to find out.
 """
 
 from __future__ import annotations
@@ -28,9 +34,10 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -43,6 +50,7 @@ from ..routes import Route
 BUNDLE = "pagefind"  # the index is published at /pagefind/, beside the pages it indexes
 SHARDS = "shards.json"  # /pagefind/shards.json: the bundles search.js loads, and their fingerprints
 FILES = "sitegen-files.json"  # in each bundle: its files and their digests, checked before reuse
+PAGES = "sitegen-pages.json"  # /pagefind/sitegen-pages.json: each page's digest, and whether it marks a body
 # Pages per shard, on average (a shard holds every page whose path hashes to it). Reindexing a
 # shard costs ~0.25 s + 3.6 ms a page; each shard adds ~8 requests and ~110 KiB of index to a
 # search in the browser, and ranks by its own pages' word statistics. With 2,000, an edit on a
@@ -50,7 +58,7 @@ FILES = "sitegen-files.json"  # in each bundle: its files and their digests, che
 # requests and ~1.7 MiB (one index: 26 and 0.7 MiB; shards of 1,000: 126 and 2.3 MiB); sites of
 # up to 2,000 pages keep one index.
 SHARD_PAGES = 2000
-_LAYOUT = "1"  # how sitegen runs Pagefind; changing it reindexes every shard
+_LAYOUT = "2"  # how sitegen runs Pagefind and fingerprints shards; changing it reindexes every shard
 TIMEOUT = 1800  # seconds; a site of 10,000 pages takes well under a minute
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 KEYWORDS = "keywords"  # the Pagefind metadata field that carries the key terms
@@ -59,7 +67,7 @@ _UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pa
 # Pagefind leaves out pages without data-pagefind-body once any page has it; shards follow the
 # site-wide rule, not each its own, so that a shard of only 404 and card pages stays empty. (A
 # page that merely mentions the attribute goes in, and Pagefind leaves it out itself.)
-_BODY = "data-pagefind-body"
+_BODY = b"data-pagefind-body"
 _BUNDLE_NAME = re.compile(r"[0-9]+/")
 
 
@@ -72,7 +80,7 @@ class Shard:
     """The pages of one bundle, /pagefind/<bucket>/."""
 
     bucket: int
-    pages: tuple[tuple[str, str], ...]  # (output path, digest of the text Pagefind reads), by path
+    pages: tuple[tuple[str, str], ...]  # (output path, what Pagefind reads of it: see _key), by path
     fingerprint: str
 
     @property
@@ -121,7 +129,7 @@ def bucket(path: str, count: int) -> int:
 
 
 def plan_shards(pages: dict[str, str]) -> list[Shard]:
-    """Pages (output path -> digest of the text Pagefind reads) in shards; empty ones left out."""
+    """Pages (output path -> what Pagefind reads of it) in shards; empty ones left out."""
     count = shard_count(len(pages))
     groups: dict[int, list[tuple[str, str]]] = {}
     for path in sorted(pages):
@@ -136,16 +144,19 @@ def _fingerprint(pages: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def index_pages(root: Path, routes: Sequence[Route], previous: Path | None = None) -> list[Output]:
+def index_pages(root: Path, routes: Sequence[Route], previous: Path | None = None,
+                digests: Mapping[str, str] | None = None) -> list[Output]:
     """Index the HTML pages written under `root` (the staging tree); the bundles' files as outputs
-    under pagefind/. Shards unchanged since `previous` (the published output, if any) are copied
-    from it; the others are indexed again, several at once. Raises SearchError."""
+    under pagefind/. `digests`: the pages' digests as the writer recorded them (output path ->
+    sha256 of the bytes); a page without one is read. Shards unchanged since `previous` (the
+    published output, if any) are copied from it; the others are indexed again, several at once.
+    Raises SearchError."""
     by_path = {route.output: route for route in routes if route.output.endswith(".html")}
-    read = {path: _read(root, route) for path, route in by_path.items()}  # path -> (digest, has a body)
-    bodies = any(body for _, body in read.values())
-    shards = plan_shards({path: digest for path, (digest, body) in read.items() if body or not bodies})
     published = _published(previous)
-    reused = {shard.bucket: files for shard in shards if (files := _reusable(shard, published)) is not None}
+    pages = {path: _page(root, path, (digests or {}).get(path), published.pages) for path in by_path}
+    bodies = any(page.body for page in pages.values())
+    shards = plan_shards({path: _key(page, by_path[path]) for path, page in pages.items() if page.body or not bodies})
+    reused = {shard.bucket: files for shard in shards if (files := _reusable(shard, published.shards)) is not None}
     stale = [shard for shard in shards if shard.bucket not in reused]
     # Pagefind reads pages and writes its files only through folders: a scratch one inside the
     # staging tree holds the copies it reads (with their key terms) and the files it writes,
@@ -166,14 +177,35 @@ def index_pages(root: Path, routes: Sequence[Route], previous: Path | None = Non
         listing = _listing(files, shard.folder)
         outputs += [*files, Artifact(shard.folder + FILES, listing)]
         listed.append({"bundle": f"{shard.bucket}/", "fingerprint": shard.fingerprint, "files": _digest(listing)})
-    outputs.append(Artifact(f"{BUNDLE}/{SHARDS}", _json({"indexer": indexer(), "shards": listed})))
+    known = _json({"indexer": indexer(), "layout": _LAYOUT,
+                   "pages": {path: [page.digest, page.body] for path, page in sorted(pages.items())}}, indent=None)
+    outputs.append(Artifact(f"{BUNDLE}/{PAGES}", known))
+    outputs.append(Artifact(f"{BUNDLE}/{SHARDS}", _json({"indexer": indexer(), "pages": _digest(known),
+                                                         "shards": listed})))
     return sorted(outputs, key=lambda output: output.path)
 
 
-def _read(root: Path, route: Route) -> tuple[str, bool]:
-    """The digest of the page as Pagefind reads it, and whether it marks its body for Pagefind."""
-    text = for_index((root / route.output).read_text(encoding="utf-8"), route)
-    return _digest(text.encode("utf-8")), _BODY in text
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """A page as the index sees it: the digest of its bytes, and whether it marks its body."""
+
+    digest: str
+    body: bool
+
+
+def _page(root: Path, path: str, digest: str | None, known: Mapping[str, _Page]) -> _Page:
+    """The page at `path`, read only if the published index does not know it by this digest."""
+    page = known.get(path)
+    if digest is not None and page is not None and page.digest == digest:
+        return page
+    data = (root / path).read_bytes()
+    return _Page(_digest(data), _BODY in data)
+
+
+def _key(page: _Page, route: Route) -> str:
+    """What Pagefind reads of a page, to fingerprint its shard: its bytes (by their digest) and
+    the key terms for_index adds (no NUL nor newline: JSON escapes them)."""
+    return page.digest + json.dumps(key_terms(route), ensure_ascii=False)
 
 
 def _bundle(folder: Path, prefix: str) -> list[Output]:
@@ -185,22 +217,48 @@ def _bundle(folder: Path, prefix: str) -> list[Output]:
     ]
 
 
-def _published(previous: Path | None) -> dict[str, tuple[str, str]]:
-    """The shards of the published tree: fingerprint -> (its folder, digest of its file list).
-    Anything unexpected there (no list, not JSON, another indexer) means nothing is reused."""
+@dataclass(frozen=True, slots=True)
+class _Published:
+    """What the published tree's index offers: its shards (fingerprint -> (folder, digest of its
+    file list)) and its pages (path -> what the index knew of it)."""
+
+    shards: dict[str, tuple[str, str]]
+    pages: dict[str, _Page]
+
+
+def _published(previous: Path | None) -> _Published:
+    """The published tree's index. Anything unexpected there (no list, not JSON, another indexer)
+    means nothing is reused; a page list whose digest is not the shard list's is not used."""
+    nothing = _Published({}, {})
     if previous is None:
-        return {}
+        return nothing
     try:
         data = json.loads((previous / BUNDLE / SHARDS).read_text(encoding="utf-8"))
         if data["indexer"] != indexer():
-            return {}
+            return nothing
         found = {}
         for shard in data["shards"]:
             bundle, fingerprint, files = shard["bundle"], shard["fingerprint"], shard["files"]
             if isinstance(bundle, str) and _BUNDLE_NAME.fullmatch(bundle) and isinstance(files, str):
                 found[str(fingerprint)] = (str(previous / BUNDLE / bundle), files)
-        return found
-    except (OSError, ValueError, KeyError, TypeError):
+        return _Published(found, _known_pages(previous / BUNDLE / PAGES, data.get("pages")))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return nothing
+
+
+def _known_pages(file: Path, digest: object) -> dict[str, _Page]:
+    """The pages the published index was made from, if its list is the one the shard list names."""
+    try:
+        data = file.read_bytes()
+        if _digest(data) != digest:
+            return {}
+        listed = json.loads(data)
+        if listed["layout"] != _LAYOUT or listed["indexer"] != indexer():
+            return {}
+        return {str(path): _Page(page_digest, page_body)
+                for path, (page_digest, page_body) in listed["pages"].items()
+                if isinstance(page_digest, str) and isinstance(page_body, bool)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
@@ -211,19 +269,23 @@ def _reusable(shard: Shard, published: dict[str, tuple[str, str]]) -> list[Outpu
         return None
     folder, listing_digest = published[shard.fingerprint]
     try:
-        listing = (Path(folder) / FILES).read_bytes()
+        with open(os.path.join(folder, FILES), "rb") as file:
+            listing = file.read()
         if _digest(listing) != listing_digest:
             return None
         files = json.loads(listing)
         copies: list[Output] = []
         for name, digest in sorted(files.items()):
-            source = Path(folder) / name
-            if not _safe_name(name) or source.is_symlink() or not source.is_file():
+            if not _safe_name(name):
                 return None
-            data = source.read_bytes()
+            source = os.path.join(folder, name)
+            if not stat.S_ISREG(os.lstat(source).st_mode):  # neither a folder nor a symlink
+                return None
+            with open(source, "rb") as file:
+                data = file.read()
             if _digest(data) != digest:
                 return None
-            copies.append(Copy(shard.folder + name, str(source), len(data), digest))
+            copies.append(Copy(shard.folder + name, source, len(data), digest))
         return copies
     except (OSError, ValueError, AttributeError):
         return None
@@ -245,8 +307,8 @@ def _listing(files: Sequence[Output], folder: str) -> bytes:
     })
 
 
-def _json(data: object) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+def _json(data: object, indent: int | None = 1) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=indent) + "\n").encode("utf-8")
 
 
 def _digest(data: bytes) -> str:
