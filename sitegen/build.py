@@ -27,7 +27,7 @@ from .diagnostics import (
 )
 from .graph import Site, link
 from .incremental import CALENDARS, OPEN_DATA
-from .lastbuild import SCHEMA, LastBuild, indexer, snapshot
+from .lastbuild import LastBuild, indexer, schema, snapshot
 from .options import BuildOptions, BuildReport, resolve_build_date
 from .outputs.feed import feed
 from .outputs.files import content_files, theme_assets
@@ -274,7 +274,7 @@ def _page_inputs(options: BuildOptions, theme: Theme, sources: Sources) -> str:
     the build date: the pages that show it, or what it decides (upcoming sessions, expired
     notices, the audit's scorecard), read it, and a new day renders those alone."""
     return fingerprint([
-        SCHEMA, *(f"{f.name}:{f.digest}" for f in theme.static),
+        schema(), *(f"{f.name}:{f.digest}" for f in theme.static),
         options.base_url or "", options.extra_head, sources.holidays.digest if sources.holidays else "",
     ])
 
@@ -302,7 +302,7 @@ def _search_index(staging: Staging, plan: Plan, digests: dict[str, str], problem
 def _fingerprint(options: BuildOptions, build_date: dt.date, theme: Theme, sources: Sources) -> str:
     """Everything a build's output depends on: sitegen, options, theme and every source file."""
     return fingerprint([
-        SCHEMA, theme.digest, build_date.isoformat(), options.base_url or "", str(options.strict),
+        schema(), theme.digest, build_date.isoformat(), options.base_url or "", str(options.strict),
         options.extra_head, "search: " + (indexer() if options.search else "off"),
         sources.site.digest if sources.site else "",
         *(f"{s.path}:{s.digest}" for s in sources.records),

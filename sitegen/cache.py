@@ -23,7 +23,7 @@ import jinja2
 import jinja2.bccache
 
 from .incremental import PageState, State
-from .lastbuild import DATABASE, SCHEMA, LastBuild, meta_key, output_key
+from .lastbuild import DATABASE, LastBuild, meta_key, output_key, schema, schema_change
 from .markdown import Heading, LinkResolver
 from .sources import Seen
 from .validate import Encoded, Validated
@@ -113,13 +113,14 @@ class Store:
             db = sqlite3.connect(path)
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None or row[0] != SCHEMA:  # another version's tables may have other columns
+            if row is None or row[0] != schema():  # another version's tables may have other columns
                 if row is not None:
-                    self.problem = f"缓存由其他版本的 sitegen 生成（{row[0]}），已忽略并重建"
+                    maker = schema_change(str(row[0]))
+                    self.problem = f"缓存由其他版本的 sitegen 或依赖库生成（{maker}），已忽略并重建"
                 for table in ("bodies", "records", "pages"):
                     db.execute(f"DROP TABLE IF EXISTS {table}")
                 db.execute("DELETE FROM meta")
-                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (schema(),))
             db.execute("CREATE TABLE IF NOT EXISTS bodies (key TEXT PRIMARY KEY, value TEXT)")
             db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, records TEXT, problems TEXT, "
                        "findings TEXT)")
@@ -143,9 +144,10 @@ class Store:
         except sqlite3.Error as exc:
             self.problem = f"缓存 {path} 无法读取（{exc}），本次检查不使用缓存"
             return None
-        if row is None or row[0] != SCHEMA:
+        if row is None or row[0] != schema():
             db.close()
-            self.problem = f"缓存由其他版本的 sitegen 生成（{row[0] if row else '版本不明'}），本次检查不使用缓存"
+            maker = schema_change(str(row[0])) if row else "版本不明"
+            self.problem = f"缓存由其他版本的 sitegen 或依赖库生成（{maker}），本次检查不使用缓存"
             return None
         return db
 

@@ -15,11 +15,13 @@ fresh checkout changes every ctime, so in CI the snapshot misses and `inputs` de
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import sqlite3
 import stat
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +34,11 @@ from .options import BuildOptions, BuildReport, resolve_build_date
 from .write import manifest_digest
 
 SCHEMA = f"sitegen-cache-8/{__version__}"
+# The libraries whose work is in the output, besides sitegen's own code: records (PyYAML), pages
+# (Jinja, MarkupSafe), bodies (markdown-it-py, its plugins, markdown-it-pyrs), QR codes (segno),
+# calendars (icalendar). An upgrade of one may change what sitegen makes, as a new sitegen would.
+SHAPING = ("pyyaml", "jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "markdown-it-pyrs", "segno",
+           "icalendar")
 DATABASE = "cache.sqlite"
 SETTLED_NS = 2_000_000_000  # entries younger than this at snapshot time make the snapshot untrusted
 
@@ -79,6 +86,34 @@ def meta_key(output: Path) -> str:
     return f"last:{output_key(output)}"
 
 
+@functools.cache
+def schema() -> str:
+    """What the cache's contents were made by: this sitegen, the Python and the versions of the
+    libraries in SHAPING. A cache made by another is not used (records, bodies, what pages read,
+    the last build): after `pip install --upgrade jinja2`, the pages are rendered again."""
+    from importlib import metadata  # 20-40 ms, once a command
+
+    parts = [SCHEMA, f"python {sys.version_info.major}.{sys.version_info.minor}"]
+    for name in SHAPING:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} -")
+    return "; ".join(parts)
+
+
+def schema_change(found: str) -> str:
+    """How the maker of a cache differs from this one, for the warning: "jinja2 3.1.4 → 3.1.6"."""
+    old, new = found.split("; "), schema().split("; ")
+    if old[0] != new[0]:
+        return f"{old[0]} → {new[0]}"
+    before = dict(part.rpartition(" ")[::2] for part in old[1:])
+    after = dict(part.rpartition(" ")[::2] for part in new[1:])
+    return "，".join(f"{name} {before.get(name, '-')} → {version}"
+                    for name, version in after.items() if before.get(name) != version) or found
+
+
+@functools.cache
 def indexer() -> str:
     """Which Pagefind indexes the site: part of the build's fingerprint, so an upgrade reindexes."""
     from importlib import metadata  # 20 ms: only for builds with a search index
@@ -128,7 +163,7 @@ def replay(options: BuildOptions, theme: Path) -> BuildReport | None:
 
 
 def _option_parts(options: BuildOptions) -> Iterable[str]:
-    yield SCHEMA
+    yield schema()
     yield resolve_build_date(options.build_date).isoformat()
     yield options.base_url or ""
     yield str(options.strict)
@@ -159,6 +194,6 @@ def _read_last(database: Path, output: Path) -> LastBuild | None:
             db.close()
     except (sqlite3.Error, OSError):  # unreadable: the build will say why, if it matters
         return None
-    if rows.get("schema") != SCHEMA or meta_key(output) not in rows:
+    if rows.get("schema") != schema() or meta_key(output) not in rows:
         return None
     return LastBuild.from_json(str(rows[meta_key(output)]))

@@ -3,15 +3,19 @@ edits, deletes and renames gives the same bytes as a clean build of the same sou
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
+import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.lastbuild import SCHEMA, SHAPING, schema
 from tests.sites import BASELINE, NOTICE, PROCEDURE, build, check, snapshot, write_site
 
 NOTICES = [f"content/notices/n{i}.md" for i in range(4)]
@@ -123,7 +127,7 @@ def test_check_leaves_a_cache_it_cannot_use_as_it_found_it(tmp_path: Path, damag
     if damage == "another version":
         with sqlite3.connect(database) as db:
             db.execute("UPDATE meta SET value = 'sitegen-cache-7/0.1.0' WHERE key = 'schema'")
-        warning = "缓存由其他版本的 sitegen 生成（sitegen-cache-7/0.1.0），本次检查不使用缓存"
+        warning = f"缓存由其他版本的 sitegen 或依赖库生成（sitegen-cache-7/0.1.0 → {SCHEMA}），本次检查不使用缓存"
     else:
         database.write_bytes(b"this is not a database" * 100)
         warning = "无法读取"
@@ -268,11 +272,35 @@ def test_a_cache_of_another_version_with_other_columns_is_rebuilt(tmp_path: Path
         db.execute("UPDATE meta SET value = 'sitegen-cache-7/0.1.0' WHERE key = 'schema'")
     shutil.rmtree(site / "output")
     rebuilt = build(site)
-    assert rebuilt.code == 0 and "缓存由其他版本的 sitegen 生成" in rebuilt.stderr, rebuilt.stderr
+    assert rebuilt.code == 0 and "缓存由其他版本的 sitegen 或依赖库生成" in rebuilt.stderr, rebuilt.stderr
     assert snapshot(site / "output") == expected
     _edit_notice(site, "甲")
     again = build(site)
     assert again.code == 0 and "缓存" not in again.stderr and "重新渲染" in again.stderr, again.stderr
+
+
+def test_the_cache_is_made_by_this_python_and_these_libraries() -> None:
+    made_by = schema().split("; ")
+    assert made_by[:2] == [SCHEMA, f"python {sys.version_info.major}.{sys.version_info.minor}"]
+    for name in ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "segno", "icalendar"):
+        assert f"{name} {metadata.version(name)}" in made_by  # every library whose work is in the output
+    assert len(made_by) == 2 + len(SHAPING)
+
+
+def test_after_a_library_upgrade_every_page_is_rendered_again(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", {})
+    first = build(site)
+    assert first.code == 0
+    pages = int(re.search(r"生成 (\d+) 个页面", first.stderr).group(1))  # type: ignore[union-attr]
+    jinja = f"jinja2 {metadata.version('jinja2')}"
+    with sqlite3.connect(site / ".sitegen-cache/cache.sqlite") as db:  # as the Jinja before left it
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (schema().replace(jinja, "jinja2 3.0.0"),))
+    upgraded = build(site)  # nothing else changed: not even the stat shortcut may replay the last build
+    assert upgraded.code == 0, upgraded.stderr
+    assert f"缓存由其他版本的 sitegen 或依赖库生成（jinja2 3.0.0 → {metadata.version('jinja2')}）" in upgraded.stderr
+    assert f"（其中 {pages} 个重新渲染" in upgraded.stderr, upgraded.stderr
+    again = build(site)
+    assert again.code == 0 and "缓存" not in again.stderr and "其中 0 个重新渲染" in again.stderr, again.stderr
 
 
 def _report(stderr: str) -> list[str]:
