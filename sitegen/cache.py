@@ -260,8 +260,8 @@ class Store:
 
     def state(self, output: Path) -> State | None:
         if self.memory is not None:
-            return self.memory.states.get(output_key(output))
-        key = output_key(output)
+            return self.memory.states.get(output_key(output, self.directory))
+        key = output_key(output, self.directory)
         value = self._meta(f"state:{key}")
         if value is None or self._db is None:
             return None
@@ -278,7 +278,7 @@ class Store:
     def save_state(self, output: Path, state: State) -> None:
         """Save what the build read. Only the rows of pages whose PageState is not the one this
         Store read (see incremental.remember) are written again, and those of pages gone removed."""
-        key = output_key(output)
+        key = output_key(output, self.directory)
         if self.memory is not None:
             self.memory.states[key] = state
             return
@@ -302,15 +302,15 @@ class Store:
 
     def last_build(self, output: Path) -> LastBuild | None:
         if self.memory is not None:
-            return self.memory.last.get(output_key(output))
-        value = self._meta(meta_key(output))
+            return self.memory.last.get(output_key(output, self.directory))
+        value = self._meta(meta_key(output, self.directory))
         return None if value is None else LastBuild.from_json(value)
 
     def save_last_build(self, output: Path, last: LastBuild) -> None:
         if self.memory is not None:
-            self.memory.last[output_key(output)] = last
+            self.memory.last[output_key(output, self.directory)] = last
             return
-        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(meta_key(output), last.to_json())])
+        self._write("INSERT OR REPLACE INTO meta VALUES (?, ?)", [(meta_key(output, self.directory), last.to_json())])
 
     def _meta(self, key: str) -> str | None:
         if self._db is None:

@@ -76,14 +76,22 @@ class LastBuild:
         return BuildReport(tuple(sorted_diagnostics(diagnostics)), pages, 0, files, timings)
 
 
-def output_key(output: Path) -> str:
-    """What the cache knows an output by: its absolute path, so that `output`, `./output` and
-    `/srv/site/output` are one output, whatever the working directory and however it was named."""
-    return os.path.abspath(output)
+def output_key(output: Path, cache_dir: Path | None) -> str:
+    """What the cache knows an output by: its path from the cache's folder. So `output`, `./output`
+    and `/srv/site/output` are one output, whatever the working directory; and a checkout moved
+    whole, with its cache and output inside (a CI runner that clones each job into another
+    folder, and restores both there), still finds its last build. Nothing is kept on the word of
+    the key alone: every use checks the output's manifest against the one the cache recorded."""
+    if cache_dir is None:  # serve's memory
+        return os.path.abspath(output)
+    try:
+        return os.path.relpath(os.path.abspath(output), os.path.abspath(cache_dir))
+    except ValueError:  # another drive (Windows)
+        return os.path.abspath(output)
 
 
-def meta_key(output: Path) -> str:
-    return f"last:{output_key(output)}"
+def meta_key(output: Path, cache_dir: Path | None) -> str:
+    return f"last:{output_key(output, cache_dir)}"
 
 
 @functools.cache
@@ -154,7 +162,7 @@ def replay(options: BuildOptions, theme: Path) -> BuildReport | None:
     started = time.perf_counter()
     if not options.write or options.cache_dir is None or options.memory is not None:
         return None
-    last = _read_last(options.cache_dir / DATABASE, options.output)
+    last = _read_last(options.cache_dir, options.output)
     if last is None or last.snapshot is None or manifest_digest(options.output) != last.manifest:
         return None
     if (options.snapshot or snapshot(options, theme)) != last.snapshot:
@@ -182,18 +190,19 @@ def _entries(root: str) -> Iterator[tuple[str, os.stat_result]]:
             yield from _entries(entry.path)
 
 
-def _read_last(database: Path, output: Path) -> LastBuild | None:
+def _read_last(cache_dir: Path, output: Path) -> LastBuild | None:
     """The last build into output from the cache file, read only; None on any doubt."""
+    database, key = cache_dir / DATABASE, meta_key(output, cache_dir)
     try:
         if not database.is_file():
             return None
         db = sqlite3.connect(f"{database.absolute().as_uri()}?mode=ro", uri=True)
         try:
-            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', ?)", (meta_key(output),)))
+            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('schema', ?)", (key,)))
         finally:
             db.close()
     except (sqlite3.Error, OSError):  # unreadable: the build will say why, if it matters
         return None
-    if rows.get("schema") != schema() or meta_key(output) not in rows:
+    if rows.get("schema") != schema() or key not in rows:
         return None
-    return LastBuild.from_json(str(rows[meta_key(output)]))
+    return LastBuild.from_json(str(rows[key]))

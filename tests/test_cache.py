@@ -303,6 +303,36 @@ def test_after_a_library_upgrade_every_page_is_rendered_again(tmp_path: Path) ->
     assert again.code == 0 and "缓存" not in again.stderr and "其中 0 个重新渲染" in again.stderr, again.stderr
 
 
+def test_a_checkout_moved_whole_finds_its_last_build(tmp_path: Path) -> None:
+    """As a CI runner that clones each job into another folder and restores the cache and output/
+    there: the next build and check render what changed, not every page."""
+    site = write_site(tmp_path / "here", {})
+    assert build(site).code == 0
+    moved = Path(shutil.copytree(site, tmp_path / "builds" / "1" / "there", symlinks=True))
+    _edit_notice(moved, "甲")
+    checked = check(moved)
+    assert checked.code == 0 and "（其中 1 个重新渲染" in checked.stderr, checked.stderr
+    built = build(moved)
+    assert built.code == 0 and "（其中 1 个重新渲染" in built.stderr, built.stderr
+    assert build(moved, "--no-cache", "--output", str(tmp_path / "clean")).code == 0
+    assert snapshot(moved / "output") == snapshot(tmp_path / "clean")
+
+
+def test_another_tree_where_the_output_was_is_not_taken_for_it(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "here", {})
+    first = build(site)
+    assert first.code == 0
+    pages = int(re.search(r"生成 (\d+) 个页面", first.stderr).group(1))  # type: ignore[union-attr]
+    moved = Path(shutil.copytree(site, tmp_path / "there", symlinks=True))
+    _edit_notice(moved, "甲")
+    (moved / "output/notices/duty/index.html").write_text("旧的", encoding="utf-8")  # then the manifest:
+    (moved / "output/.sitegen-manifest.json").write_text("{}", encoding="utf-8")  # not the last build's
+    built = build(moved)
+    assert built.code == 0 and f"（其中 {pages} 个重新渲染" in built.stderr, built.stderr
+    assert build(moved, "--no-cache", "--output", str(tmp_path / "clean")).code == 0
+    assert snapshot(moved / "output") == snapshot(tmp_path / "clean")
+
+
 def _report(stderr: str) -> list[str]:
     """What a build reports, without its timing and counts of pages rendered and kept."""
     return [line for line in stderr.splitlines() if not line.startswith("完成") and "缓存" not in line]
