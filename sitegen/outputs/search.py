@@ -52,7 +52,7 @@ SHARDS = "shards.json"  # /pagefind/shards.json: the bundles search.js loads, an
 FILES = "sitegen-files.json"  # in each bundle: its files and their digests, checked before reuse
 PAGES = "sitegen-pages.json"  # /pagefind/sitegen-pages.json: each page's digest, and whether it marks a body
 # Pages per shard, on average (a shard holds every page whose path hashes to it). Reindexing a
-# shard costs ~0.25 s + 3.6 ms a page; each shard adds ~8 requests and ~110 KiB of index to a
+# shard costs ~0.25 s + 3.6-5.7 ms a page; each shard adds ~8 requests and ~110 KiB of index to a
 # search in the browser, and ranks by its own pages' word statistics. With 2,000, an edit on a
 # 10,000-page site reindexes ~1,700 pages instead of 10,000, and a first search there costs ~80
 # requests and ~1.7 MiB (one index: 26 and 0.7 MiB; shards of 1,000: 126 and 2.3 MiB); sites of
