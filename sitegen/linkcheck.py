@@ -10,7 +10,6 @@ site's own check should not depend on someone else's server.
 
 from __future__ import annotations
 
-import bisect
 import html
 import json
 import multiprocessing
@@ -109,16 +108,24 @@ def _scan_parsed(text: str) -> PageLinks:
     return PageLinks(frozenset(scanner.ids), tuple(scanner.links))
 
 
-# The markup of a page as sitegen writes it, for _scan_plain: a comment, a doctype, or a start
-# tag whose attributes are all well formed; any other "<" (but an end tag) is left to html.parser.
+# The markup of a page as sitegen writes it, for _scan_plain: text, end tags, a doctype, comments
+# and start tags whose attributes are all well formed; any other "<" is left to html.parser.
+_TAG_NAME = r"[a-zA-Z][^\t\n\r\f />\x00<]*"
+_VALUE = r"(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?"
+# Attributes that can make a tag matter to the check: an id, an anchor's name, a URL.
+_NAMED = sorted({"id", "name", "srcset", *(name for names in _URL_ATTRIBUTES.values() for name in names)})
+_OTHER_ATTRIBUTE = rf"\s+(?!(?:{'|'.join(_NAMED)})(?=[\s/>\"'=<]|\Z))[^\s/>\"'=<]+{_VALUE}"
+# Passed over in one go, inside the regular expression engine: text, end tags (_ODD_END_TAG
+# has vouched for them), the doctype, and start tags but script and style with none of those
+# attributes. Most of a page; its Python loop then runs once for each tag that matters.
+_PASSED = (rf"(?:[^<]++|</{_TAG_NAME}\s*>|<!doctype[^<>]*>"
+           rf"|<(?!(?:script|style)[\t\n\r\f />\x00<]){_TAG_NAME}(?:{_OTHER_ATTRIBUTE})*\s*/?>)*+")
 _MARKUP = re.compile(
-    r"<!--(?P<comment>.*?)-->|<!doctype[^<>]*>"
-    r"|<(?P<tag>[a-zA-Z][^\t\n\r\f />\x00<]*)(?P<attrs>(?:\s+[^\s/>\"'=<]+"
-    r"(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*)\s*/?>|<(?!/)", re.DOTALL | re.IGNORECASE)
+    _PASSED + rf"(?:<!--(?P<comment>.*?)-->|<(?P<tag>{_TAG_NAME})(?P<attrs>(?:\s+[^\s/>\"'=<]+{_VALUE})*)\s*/?>"
+    r"|\Z)", re.DOTALL | re.IGNORECASE)  # \Z: the end of the text
 _ODD_END_TAG = re.compile(r"</(?![a-zA-Z][^\t\n\r\f />\x00<]*\s*>)")
-_ATTRIBUTE = re.compile(r"([^\s/>\"'=<]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+_ATTRIBUTE = re.compile(r"([^\s/>\"'=<]+)(\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 _RAW_END = {"script": re.compile(r"</script>", re.IGNORECASE), "style": re.compile(r"</style>", re.IGNORECASE)}
-_NEWLINE = re.compile("\n")
 
 
 def _scan_plain(text: str) -> PageLinks | None:
@@ -130,18 +137,16 @@ def _scan_plain(text: str) -> PageLinks | None:
         return None
     ids: set[str] = set()
     links: list[Link] = []
-    lines: list[str] = []
-    line_starts: list[int] = []
+    lines: list[str] | None = None  # the page's lines, to quote, once it has a link
+    line, counted = 1, 0  # the line of text[counted]
     position = 0
-    while (match := _MARKUP.search(text, position)) is not None:
+    while (match := _MARKUP.match(text, position)) is not None:
         position = match.end()
         name = match.group("tag")
         if name is None:
             comment = match.group("comment")
             if comment is None:
-                if match.group() == "<":
-                    return None
-                continue  # the doctype
+                return PageLinks(frozenset(ids), tuple(links))  # the end of the text
             if "--" in comment or comment.startswith((">", "->")) or comment.endswith("-"):
                 return None
             continue
@@ -158,12 +163,10 @@ def _scan_plain(text: str) -> PageLinks | None:
         if not attributes or (tag not in _URL_ATTRIBUTES and "id" not in attributes.lower()):
             continue
         values: dict[str, str] = {}
-        for attribute in _ATTRIBUTE.finditer(attributes):
-            key, value = attribute.group(1).lower(), attribute.group(2)
-            if value is None:
-                value = attribute.group(3) if attribute.group(3) is not None else attribute.group(4)
-            if value is not None:  # the name alone has the value None, which _Scanner skips
-                values[key] = html.unescape(value) if "&" in value else value
+        for key, assigned, double, single, bare in _ATTRIBUTE.findall(attributes):
+            if assigned:  # the name alone has the value None, which _Scanner skips
+                value = double or single or bare  # one of them, or all empty: ""
+                values[key.lower()] = html.unescape(value) if "&" in value else value
         for key in ("id",) + (("name",) if tag == "a" else ()):
             if values.get(key):
                 ids.add(values[key])
@@ -174,15 +177,17 @@ def _scan_plain(text: str) -> PageLinks | None:
             urls.extend(part.strip().split()[0] for part in values["srcset"].split(",") if part.strip())
         if not urls:
             continue
-        if not line_starts:
+        if lines is None:
             lines = text.splitlines()
-            line_starts = [0, *(newline.end() for newline in _NEWLINE.finditer(text))]
-        start = match.start()
-        line = bisect.bisect_right(line_starts, start)
+        start = match.start("tag") - 1
+        line += text.count("\n", counted, start)  # html.parser counts lines by "\n" alone
+        counted = start
         source = lines[line - 1] if 0 < line <= len(lines) else ""
         source = source if len(source) <= 240 else ""
-        links.extend(Link(url.strip(), line, start - line_starts[line - 1] + 1, source) for url in urls)
-    return PageLinks(frozenset(ids), tuple(links))
+        column = start - text.rfind("\n", 0, start)
+        for url in urls:
+            links.append(Link(url.strip(), line, column, source))
+    return None  # a "<" that begins no markup
 
 
 def page_url(base_url: str, file: str) -> str:
@@ -214,6 +219,20 @@ def join_relative(directory: str, url: str) -> tuple[str, str] | None:
     return "/" + "".join(segment + "/" for segment in climbed) + rest, fragment or ""
 
 
+_PLAIN_FRAGMENT = re.compile(r"#([^#\x00-\x20\\]*)")
+_PLAIN_PATH = re.compile(r"/[^?#\x00-\x20\\]*")
+
+
+def join_fragment(path: str, url: str) -> tuple[str, str] | None:
+    """The path and fragment that a "#fragment" link reaches on the page at `path` (its file's
+    path under the site's, "/zwgk/a/index.html", served at "/zwgk/a/"), as urljoin and urlsplit
+    give them; None for any other link, or a path urlsplit would read otherwise."""
+    match = _PLAIN_FRAGMENT.fullmatch(url)
+    if match is None or not _PLAIN_PATH.fullmatch(path):
+        return None
+    return (path[: -len("index.html")] if path.endswith("/index.html") else path), match.group(1)
+
+
 _ABSOLUTE = re.compile(r"(?:https?://[^/?#\\\x00-\x20]|(?:mailto|tel):)[^\x00-\x20\\]*", re.IGNORECASE)
 
 
@@ -241,6 +260,7 @@ class _Checker:
     pending: list[_Pending] = field(default_factory=list)  # anchors on pages not read here
     base: SplitResult = field(init=False)
     absolute: dict[str, SplitResult] = field(default_factory=dict)  # is_absolute URL -> its parts
+    resolved: dict[str, str | None] = field(default_factory=dict)  # path under the site -> its file
 
     def __post_init__(self) -> None:
         self.base = urlsplit(self.base_url)
@@ -252,7 +272,9 @@ class _Checker:
         base_path = base.path or "/"
         # most links of a page sitegen wrote are plain relative paths, joined here without urljoin
         directory = base_path + file[: file.rfind("/") + 1]
-        joined = join_relative(directory, link.url) if base_path.startswith("/") else None
+        joined = None
+        if base_path.startswith("/"):
+            joined = join_relative(directory, link.url) or join_fragment(base_path + file, link.url)
         if joined is not None:
             raw_path, raw_fragment = joined
         else:
@@ -297,13 +319,16 @@ class _Checker:
             self.problems.append(_anchor_problem(self._shown(file), link, fragment, path))
 
     def _resolve(self, rel: str) -> str | None:
-        """The output file an internal path reaches, or None: dotfiles are never served."""
-        if any(part.startswith(".") for part in rel.split("/") if part):
-            return None
-        for candidate in ((rel + "index.html",) if rel == "" or rel.endswith("/") else (rel, rel + "/index.html")):
-            if candidate in self.files:
-                return candidate
-        return None
+        """The output file an internal path reaches, or None: dotfiles are never served. Most
+        pages link to the same few (the chrome's): each path is looked up once."""
+        if rel in self.resolved:
+            return self.resolved[rel]
+        found = None
+        if not any(part.startswith(".") for part in rel.split("/") if part):
+            candidates = (rel + "index.html",) if rel == "" or rel.endswith("/") else (rel, rel + "/index.html")
+            found = next((candidate for candidate in candidates if candidate in self.files), None)
+        self.resolved[rel] = found
+        return found
 
     def _shown(self, file: str) -> str:
         return f"{self.shown_path}/{file}" if self.shown_path else file

@@ -20,6 +20,7 @@ from sitegen.linkcheck import (
     check_links,
     check_pages,
     is_absolute,
+    join_fragment,
     join_relative,
     page_url,
     scan_page,
@@ -182,6 +183,9 @@ def _markup(draw: st.DrawFn) -> str:
 @example(["<script>", "</script ><a href='y' id='z'>", "</script>"])  # html.parser ends a script at "</script >"
 @example(["<!-- a -- >", "<a href='x'>", "-->"])  # and a comment at "-- >"
 @example(["<script src=a/>", "<a href='x'>", "</script>"])  # "a/" is the value: not a self-closing tag
+# each attribute that makes a tag matter, alone on its tag, and names that merely begin like one
+@example(["<img alt='' srcset='a.png 1x, b.png 2x'>", "<div class=c ID=x>", "<a name=n>", "<object data=d>"])
+@example(["<link hreflang=zh href=h.css>", "<div identity=i>", "<img srcsetx=s>", "<form action=f>"])
 def test_the_fast_reading_of_a_page_is_html_parsers_wherever_it_answers(parts: list[str]) -> None:
     text = "".join(parts)
     plain = _scan_plain(text)
@@ -217,6 +221,31 @@ def test_a_plain_relative_link_joins_as_urljoin_joins_it(segments: list[str], ur
     if joined is not None:
         target = urlsplit(urljoin("https://www.example.gov.cn" + directory, url))
         assert joined == (target.path, target.fragment)
+
+
+_FILES = st.sampled_from(["index.html", "a.html", "办事/", "x?y", "b#c", "d e", "%41", "t\tu", ".", "index.htm"])
+_FRAGMENT_PIECES = st.sampled_from(["#", "a", "办", "top", " ", "\t", "\\", "%20", "?q", "/", ":", "#"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(["/", "/zwgk/"]), st.lists(_SEGMENTS, max_size=3), _FILES,
+       st.lists(_FRAGMENT_PIECES, max_size=5).map("".join))
+@example("/", ["a"], "index.html", "#一主要内容")
+def test_a_fragment_link_joins_as_urljoin_joins_it(base: str, segments: list[str], file: str, url: str) -> None:
+    path = base + "".join(segment + "/" for segment in segments) + file
+    joined = join_fragment(path, url)
+    if joined is not None:
+        served = page_url("https://www.example.gov.cn" + base, path[len(base):])
+        target = urlsplit(urljoin(served, url))
+        assert joined == (target.path, target.fragment)
+
+
+def test_fragment_links_take_the_short_way_and_others_do_not() -> None:
+    assert join_fragment("/zwgk/a/index.html", "#一主要内容") == ("/zwgk/a/", "一主要内容")
+    assert join_fragment("/a/b.html", "#top") == ("/a/b.html", "top")
+    for other in ("top", "../#x", "# x", "#a\\b", "?q#x", "https://x.cn/#a"):
+        assert join_fragment("/a/index.html", other) is None, other
+    assert join_fragment("/a?b/index.html", "#x") is None
 
 
 def test_plain_relative_links_take_the_short_way_and_others_do_not() -> None:
