@@ -22,6 +22,7 @@ from sitegen.linkcheck import (
     is_absolute,
     join_fragment,
     join_relative,
+    output_files,
     page_url,
     scan_page,
 )
@@ -262,6 +263,22 @@ def test_plain_relative_links_take_the_short_way_and_others_do_not() -> None:
 def test_an_absolute_link_means_the_same_from_every_page(page: str, url: str) -> None:
     if is_absolute(url):
         assert urlsplit(urljoin(page, url)) == urlsplit(urljoin("https://www.example.gov.cn/", url))
+
+
+def test_the_output_s_files_are_those_rglob_finds(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    for name in ("index.html", ".hidden", "a/index.html", "a/b/c.css", "办事/指南.html", "d/.sitegen-tmp"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("x", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "inside.html").write_text("x", encoding="utf-8")
+    (out / "file-link.html").symlink_to(out / "a/index.html")  # a file, through a link
+    (out / "folder-link").symlink_to(tmp_path / "elsewhere")  # not entered
+    (out / "dangling.html").symlink_to(tmp_path / "nowhere")  # no file
+    (out / "empty").mkdir()
+    expected = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert output_files(out) == expected
+    assert "file-link.html" in expected and "folder-link/inside.html" not in expected
 
 
 # --- sitegen check --output ---------------------------------------------------------------------
