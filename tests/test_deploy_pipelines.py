@@ -215,6 +215,7 @@ def test_a_main_build_with_the_pipeline_cache_renders_only_what_changed(name: st
     restored = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
     builds = [r for r in run_job(name, MAIN_JOBS[name], site, env) if " build " in f" {' '.join(r.args)} "]
 
+    assert "--no-search" not in " ".join(builds[0].args)  # what main publishes has its search index
     summary = re.search(r"生成 (\d+) 个页面（其中 (\d+) 个重新渲染", builds[0].stderr)
     assert summary is not None, builds[0].stderr
     pages, rendered = int(summary[1]), int(summary[2])
@@ -265,6 +266,9 @@ def test_a_merge_request_reads_mains_cache_and_renders_only_what_it_changed(name
     assert checks and all(re.search(r"检查通过：\d+ 个页面（其中 [12] 个重新渲染", line) for line in checks), checks
     built = next(r for r in ran if " build " in f" {r.args[-1]} ")
     assert re.search(r"生成 \d+ 个页面（其中 [12] 个重新渲染", built.stderr), built.stderr
+    # its build only serves the link check: no search index (main's build makes it), and no
+    # page rendered for that, though main's cache was made with one
+    assert "--no-search" in built.args[-1] and not (site / "output" / "pagefind").exists()
 
 
 # --- the GitLab code quality report -------------------------------------------------------------
