@@ -399,7 +399,7 @@ def output_files(output: Path) -> list[str]:
                         walk(entry.path, prefix + entry.name + "/")
                     elif entry.is_file():
                         found.append(prefix + entry.name)
-        except PermissionError:  # as rglob: an unreadable folder holds nothing to check
+        except (PermissionError, FileNotFoundError, NotADirectoryError):  # as rglob: nothing there to check
             return
 
     walk(str(output), "")
